@@ -1,0 +1,142 @@
+"""The `dlkit` command line.
+
+    dlkit check [TARGET] [--impl assignments|solutions|DIR] [--json FILE]
+    dlkit build [--check]
+    dlkit release DIR
+    dlkit run TARGET [experiment options]
+
+Exit status: 0 success (full marks for check), 1 points missing or derived
+files out of date, 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def resolve_target(target: str | None, known: list[str]) -> tuple[list[str], list[str]]:
+    """('hw7/conditional_gan::combine_vectors') → (modules, items).
+
+    Raises:
+        ValueError: the target names no known assignment, module or item.
+    """
+    if not target:
+        return known, []
+    path, _, item = target.partition("::")
+    path = path.strip("/").removesuffix(".py")
+    modules = [m for m in known if m == path or m.startswith(path + "/")]
+    if not modules:
+        raise ValueError(
+            f"unknown target {target!r}: expected an assignment or module, one of: "
+            + ", ".join(sorted({m.split('/')[0] for m in known} | set(known)))
+        )
+    if item and len(modules) != 1:
+        raise ValueError(f"target {target!r}: name a single module before '::'")
+    return modules, [item] if item else []
+
+
+def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from dlkit.grading.runner import grader_modules, run_in_process, run_subprocess
+    from dlkit.impl import validate
+
+    try:
+        validate(args.impl)
+        modules, items = resolve_target(args.target, grader_modules())
+        if items:
+            known_items = {i.item for i in run_in_process(modules, args.impl, collect_only=True).items}
+            if items[0] not in known_items:
+                raise ValueError(
+                    f"unknown item {items[0]!r} in {modules[0]}: expected one of {', '.join(sorted(known_items))}"
+                )
+    except ValueError as exc:
+        return _usage_error(parser, str(exc))
+    results = run_subprocess(modules, args.impl, items, timeout=args.timeout)
+    print(f"Grading {', '.join(modules)} with --impl {args.impl}\n")
+    print(results.table())
+    if args.verbose and not results.full_marks:
+        print("\n" + results.explanation())
+    if args.json:
+        Path(args.json).write_text(json.dumps(results.to_json(), indent=2) + "\n", encoding="utf-8")
+    if not results.full_marks:
+        where = args.target or "all"
+        print(
+            f"\n{results.max_score - results.score:g} point(s) missing. Details of every failure: "
+            f"dlkit check {where} --impl {args.impl} -v"
+        )
+    return 0 if results.full_marks else 1
+
+
+def cmd_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from dlkit.build import build
+
+    stale = build(check=args.check)
+    if args.check:
+        if stale:
+            print("out of date (run `dlkit build`):\n  " + "\n  ".join(stale))
+            return 1
+        print("derived files are up to date")
+        return 0
+    print("wrote:\n  " + "\n  ".join(stale) if stale else "nothing to do: derived files are up to date")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from dlkit.release import release
+
+    try:
+        out = release(Path(args.dir), force=args.force)
+    except (FileExistsError, FileNotFoundError) as exc:
+        return _usage_error(parser, str(exc))
+    print(f"student release written to {out}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from dlkit.experiments import run_experiment
+
+    return run_experiment(args.target, args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlkit", description="Auto-graded deep-learning assignments.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="grade an implementation and print the scoreboard")
+    check.add_argument("target", nargs="?", help="hw7, hw7/conditional_gan or hw7/conditional_gan::combine_vectors")
+    check.add_argument("--impl", default="assignments", help="assignments (default), solutions, or a submission directory")
+    check.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    check.add_argument("--timeout", type=float, default=600, help="wall-clock limit in seconds (default 600)")
+    check.add_argument("-v", "--verbose", action="store_true", help="print every failing test in full")
+    check.set_defaults(func=cmd_check)
+
+    build = sub.add_parser("build", help="write stubs and notebooks from solutions/")
+    build.add_argument("--check", action="store_true", help="only report derived files that are out of date")
+    build.set_defaults(func=cmd_build)
+
+    rel = sub.add_parser("release", help="write the student distribution (no solutions) to DIR")
+    rel.add_argument("dir")
+    rel.add_argument("--force", action="store_true", help="replace DIR if it exists")
+    rel.set_defaults(func=cmd_release)
+
+    run = sub.add_parser("run", help="run an assignment's experiment, e.g. hw7/conditional_gan")
+    run.add_argument("target")
+    run.add_argument("rest", nargs=argparse.REMAINDER, help="options of the experiment (see TARGET --help)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

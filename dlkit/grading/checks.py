@@ -1,0 +1,68 @@
+"""What grader tests are written with: the item/points decorator and checks
+whose failure messages are sentences for the student."""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+import pytest
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class GradingFailure(AssertionError):
+    """A property of the student's code does not hold; the message says which."""
+
+
+def graded(item: str, points: float) -> Callable[[F], F]:
+    """Mark a grader test as worth `points` towards the assignment item `item`."""
+
+    def mark(fn: F) -> F:
+        return pytest.mark.item(item)(pytest.mark.points(points)(fn))
+
+    return mark
+
+
+def check(condition: object, message: str, *details: str) -> None:
+    """Fail the test with `message` (and indented `details`) unless `condition` holds."""
+    if not condition:
+        fail(message, *details)
+
+
+def fail(message: str, *details: str) -> None:
+    """Fail the test with a sentence for the student and indented details."""
+    raise GradingFailure("\n  ".join((message, *details)))
+
+
+def describe(value: Any) -> str:
+    """A short description of a value for messages: 'int64 (2, 3)' for tensors."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        dtype = str(value.dtype).removeprefix("torch.")
+        where = "" if value.device.type == "cpu" else f" on {value.device}"
+        return f"{dtype} {tuple(value.shape)}{where}"
+    if isinstance(value, (list, tuple)) and len(value) > 8:
+        return f"{type(value).__name__} of length {len(value)}"
+    return repr(value)
+
+
+def show(value: Any, limit: int = 300) -> str:
+    """The value itself, shortened for a message (tensors as nested lists)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        text = f"{value.tolist()}" if value.numel() <= 64 else describe(value)
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def call(fn_name: str, impl: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call impl.fn_name(*args, **kwargs), failing with a clear sentence if it
+    is missing or not callable (a renamed function, a stray assignment)."""
+    fn = getattr(impl, fn_name, None)
+    if fn is None:
+        fail(f"{fn_name} is missing: define a function with exactly that name.")
+    if not callable(fn):
+        fail(f"{fn_name} must be a function; got {type(fn).__name__}.")
+    return fn(*args, **kwargs)

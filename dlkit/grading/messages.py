@@ -1,0 +1,64 @@
+"""Turning a failed grader test into a message for the student.
+
+A check's own sentence is kept as written; hypothesis's smallest
+counterexample is appended; a stub says "not implemented yet"; any other
+error names its type and the line of the student's code that raised it,
+without the internal traceback.
+"""
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from dlkit.grading.checks import GradingFailure
+
+# Frames in these places are machinery, not the student's code.
+_NOT_STUDENT = ("site-packages", "/graders/", "/dlkit/", "<frozen", "/torch/", "/hypothesis/")
+
+
+def explain(exc: BaseException) -> str:
+    """The message shown for a failed test that raised `exc`."""
+    exc = _first_leaf(exc)
+    notes = _counterexample(exc)
+    if type(exc).__name__ in ("Failed", "Skipped", "Exit"):  # pytest.fail() and friends
+        return str(getattr(exc, "msg", exc)) + notes
+    if isinstance(exc, NotImplementedError):
+        text = str(exc) or "not implemented yet"
+        if "not implemented" not in text:
+            text = f"not implemented yet: {text}"
+        return text
+    if isinstance(exc, GradingFailure):
+        return str(exc) + notes
+    if isinstance(exc, AssertionError):
+        return (str(exc) or "an assertion in your code failed") + _where(exc) + notes
+    return f"your code raised {type(exc).__name__}: {exc}{_where(exc)}{notes}"
+
+
+def _first_leaf(exc: BaseException) -> BaseException:
+    """Hypothesis reports several distinct failures as an exception group."""
+    # Duck-typed: Python 3.10 has only the exceptiongroup backport.
+    while type(exc).__name__.endswith("ExceptionGroup") and getattr(exc, "exceptions", None):
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _counterexample(exc: BaseException) -> str:
+    """Hypothesis's shrunk failing input, without the `impl` argument."""
+    for note in getattr(exc, "__notes__", []):
+        if note.startswith(("Falsifying example", "Failing test case")):
+            lines = [line.strip().rstrip(",") for line in note.splitlines()[1:-1]]
+            args = [line for line in lines if line and not line.startswith("impl=")]
+            if args:
+                return "\n  smallest failing input: " + ", ".join(args)
+    return ""
+
+
+def _where(exc: BaseException) -> str:
+    """' (at file.py, line N: code)' for the innermost frame in student code."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if not any(part in f.filename for part in _NOT_STUDENT)]
+    if not own:
+        return ""
+    frame = own[-1]
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f"\n  at {Path(frame.filename).name}, line {frame.lineno}{code}"

@@ -1,0 +1,145 @@
+"""Grading results: from per-test records to per-item scores, and the reports
+(terminal table, JSON) made from them."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+
+@dataclass
+class TestResult:
+    name: str
+    passed: bool
+    points: float
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "passed": self.passed, "points": self.points, "message": self.message}
+
+
+@dataclass
+class ItemResult:
+    module: str
+    item: str
+    tests: list[TestResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(t.points for t in self.tests if t.passed)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for t in self.tests)
+
+    @property
+    def first_failure(self) -> str:
+        return next((t.message for t in self.tests if not t.passed), "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "item": self.item,
+            "score": self.score,
+            "max_score": self.max_score,
+            "tests": [t.to_json() for t in self.tests],
+        }
+
+
+@dataclass
+class Results:
+    items: list[ItemResult]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(i.score for i in self.items)
+
+    @property
+    def max_score(self) -> float:
+        return sum(i.max_score for i in self.items)
+
+    @property
+    def full_marks(self) -> bool:
+        return not self.errors and self.score == self.max_score
+
+    @staticmethod
+    def from_records(
+        collected: Iterable[dict[str, Any]],
+        outcomes: Iterable[dict[str, Any]],
+        errors: Iterable[str] = (),
+        unfinished_reason: str | None = None,
+    ) -> "Results":
+        """Join the collected tests with their outcomes; a test with no outcome
+        failed for `unfinished_reason`."""
+        by_id = {o["nodeid"]: o for o in outcomes}
+        items: dict[tuple[str, str], ItemResult] = {}
+        for test in collected:
+            key = (test["module"], test["item"])
+            item = items.setdefault(key, ItemResult(*key))
+            outcome = by_id.get(test["nodeid"])
+            if outcome is None:
+                passed, message = False, unfinished_reason or "not run"
+            else:
+                passed, message = bool(outcome["passed"]), outcome["message"]
+            item.tests.append(TestResult(test["name"], passed, float(test["points"]), message))
+        return Results(list(items.values()), list(errors))
+
+    @staticmethod
+    def from_jsonl(path: Path, unfinished_reason: str | None = None) -> "Results":
+        collected: list[dict[str, Any]] = []
+        outcomes: list[dict[str, Any]] = []
+        errors: list[str] = []
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by a killed process
+                continue
+            if record.get("event") == "collected":
+                collected = record["tests"]
+            elif record.get("event") == "result":
+                outcomes.append(record)
+            elif record.get("event") == "collection_error":
+                errors.append(record["message"])
+        if not collected and unfinished_reason:
+            errors.append(unfinished_reason)
+        return Results.from_records(collected, outcomes, errors, unfinished_reason)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"score": self.score, "max_score": self.max_score, "items": [i.to_json() for i in self.items]}
+
+    def table(self, width: int = 100) -> str:
+        """The scoreboard for people: one row per item."""
+        rows = [("module", "item", "points", "max", "first failing property")]
+        for i in self.items:
+            failure = i.first_failure.splitlines()[0] if i.first_failure else ""
+            rows.append((i.module, i.item, _num(i.score), _num(i.max_score), failure))
+        rows.append(("", "total", _num(self.score), _num(self.max_score), ""))
+        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+        lines = []
+        for n, r in enumerate(rows):
+            head = "  ".join(
+                r[c].ljust(widths[c]) if c < 2 else r[c].rjust(widths[c]) for c in range(4)
+            )
+            room = max(20, width - len(head) - 2)
+            tail = r[4] if len(r[4]) <= room else r[4][: room - 1] + "…"
+            lines.append(f"{head}  {tail}".rstrip())
+            if n == 0 or n == len(rows) - 2:
+                lines.append("-" * min(width, max(len(head) + 2, 40)))
+        lines.extend(f"error: {e.splitlines()[0] if e else e}" for e in self.errors)
+        return "\n".join(lines)
+
+    def explanation(self) -> str:
+        """Every failing test with its whole message, for people fixing their code."""
+        out = []
+        for i in self.items:
+            for t in i.tests:
+                if not t.passed:
+                    out.append(f"✗ {i.item} · {t.name} (−{_num(t.points)}):\n  {t.message}")
+        return "\n".join(out)
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"

@@ -1,0 +1,376 @@
+"""Probes and strategies for the conditional GAN graders.
+
+The loss items are graded against small probe networks whose every input is
+recorded, so a message can say what the discriminator or generator was
+given, and whose outputs make the expected loss a one-line formula.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from hypothesis import strategies as st
+from torch import nn
+
+from dlkit.grading.checks import check, describe, fail
+
+# --------------------------------------------------------------------------
+# blocks
+
+
+@dataclass
+class BlockArgs:
+    in_ch: int
+    out_ch: int
+    kernel: int | None  # None: rely on the function's default
+    stride: int | None
+    final: bool
+    size: int
+
+    def positional(self) -> tuple[int, ...]:
+        args: tuple[int, ...] = (self.in_ch, self.out_ch)
+        if self.kernel is not None:
+            args += (self.kernel,)
+            if self.stride is not None:
+                args += (self.stride,)
+        return args
+
+    def call_text(self, fn: str) -> str:
+        return f"{fn}({', '.join(map(str, self.positional()))}, final_layer={self.final})"
+
+
+def block_args(transposed: bool) -> st.SearchStrategy[BlockArgs]:
+    """Channel counts, kernel sizes and strides (sometimes left at their
+    defaults) and an input size the block can take."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> BlockArgs:
+        kernel = draw(st.one_of(st.none(), st.integers(1, 5)))
+        stride = None if kernel is None else draw(st.one_of(st.none(), st.integers(1, 3)))
+        min_size = 1 if transposed else (kernel or 4)
+        return BlockArgs(
+            in_ch=draw(st.integers(1, 4)),
+            out_ch=draw(st.integers(1, 4)),
+            kernel=kernel,
+            stride=stride,
+            final=draw(st.booleans()),
+            size=draw(st.integers(min_size, min_size + 4)),
+        )
+
+    return build()
+
+
+def check_block(block: Any, args: BlockArgs, transposed: bool) -> None:
+    """A generator block must compute ReLU(BN(ConvT(x))) or Tanh(ConvT(x));
+    a discriminator block LeakyReLU_0.2(BN(Conv(x))) or Conv(x)."""
+    fn = "make_gen_block" if transposed else "make_disc_block"
+    kind = nn.ConvTranspose2d if transposed else nn.Conv2d
+    call = args.call_text(fn)
+    check(isinstance(block, nn.Module), f"{fn} must return an nn.Sequential.", f"{call} → {type(block).__name__}")
+    convs = [m for m in block.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    check(
+        len(convs) == 1 and isinstance(convs[0], kind),
+        f"a block from {fn} must hold exactly one nn.{kind.__name__}.",
+        f"{call} holds {[type(m).__name__ for m in convs]}",
+    )
+    conv = convs[0]
+    kernel = args.kernel if args.kernel is not None else (3 if transposed else 4)
+    stride = args.stride if args.stride is not None else 2
+    got = (conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride)
+    want = (args.in_ch, args.out_ch, (kernel, kernel), (stride, stride))
+    check(
+        got == want,
+        f"the {kind.__name__} must use the block's channels, kernel_size and stride "
+        f"(defaults: kernel_size={3 if transposed else 4}, stride=2).",
+        f"{call} → (in, out, kernel, stride) = {got}, expected {want}",
+    )
+    norms = [m for m in block.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if args.final:
+        check(
+            not norms,
+            f"the final block from {fn} must have no batch normalisation.",
+            f"{call} holds {[type(m).__name__ for m in norms]}",
+        )
+    else:
+        check(
+            len(norms) == 1 and norms[0].num_features == args.out_ch,
+            f"a hidden block from {fn} must batch-normalise its output channels once "
+            "(nn.BatchNorm2d(output_channels)).",
+            f"{call} holds {[f'{type(m).__name__}({m.num_features})' for m in norms]}",
+        )
+    block.train()
+    x = torch.randn(3, args.in_ch, args.size, args.size)
+    with torch.no_grad():
+        y = block(x)
+        z = conv(x)
+        if args.final:
+            want_y = torch.tanh(z) if transposed else z
+            rule = "Tanh(ConvTranspose2d(x))" if transposed else "Conv2d(x) with no activation"
+        else:
+            bn = norms[0]
+            z = F.batch_norm(z, None, None, bn.weight, bn.bias, training=True, eps=bn.eps)
+            want_y = F.relu(z) if transposed else F.leaky_relu(z, 0.2)
+            rule = (
+                "ReLU(BatchNorm2d(ConvTranspose2d(x)))"
+                if transposed
+                else "LeakyReLU(negative_slope=0.2)(BatchNorm2d(Conv2d(x)))"
+            )
+    check(
+        isinstance(y, torch.Tensor) and y.shape == want_y.shape,
+        f"{call} must map {describe(x)} to shape {tuple(want_y.shape)}.",
+        f"got {describe(y)}",
+    )
+    check(
+        torch.allclose(y, want_y, atol=1e-5, rtol=1e-4),
+        f"a {'final' if args.final else 'hidden'} block from {fn} must compute {rule}.",
+        f"{call} on {describe(x)}: largest difference {(y - want_y).abs().max().item():.3g}",
+    )
+
+
+# --------------------------------------------------------------------------
+# shared checks
+
+
+def check_scalar(loss: Any, fn: str) -> None:
+    check(
+        isinstance(loss, torch.Tensor) and loss.numel() == 1 and loss.dim() == 0,
+        f"{fn} must return a scalar tensor (0 dimensions).",
+        f"got {describe(loss)}",
+    )
+    check(bool(torch.isfinite(loss)), f"{fn} must be finite.", f"got {loss.item()}")
+    check(loss.item() >= 0, f"{fn} is a cross-entropy and can never be negative.", f"got {loss.item()}")
+
+
+def check_gradients_reach_all(model: nn.Module, loss: torch.Tensor | None, name: str) -> None:
+    """Every parameter gets a finite gradient (computed here when `loss` is given)."""
+    if loss is not None:
+        model.zero_grad()
+        loss.backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None]
+    check(not missing, f"gradient must reach every parameter of {name}.", f"no gradient for: {', '.join(missing)}")
+    bad = [n for n, p in model.named_parameters() if not torch.isfinite(p.grad).all()]
+    check(not bad, f"the gradients of {name} must be finite.", f"NaN or inf in: {', '.join(bad)}")
+
+
+# --------------------------------------------------------------------------
+# losses
+
+
+def _noise(n_samples: int, z_dim: int, device: Any = "cpu") -> torch.Tensor:
+    return torch.randn(n_samples, z_dim, device=device)
+
+
+def _combine(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return torch.cat([x.to(torch.float32), y.to(torch.float32)], 1)
+
+
+def _one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    return (labels[..., None] == torch.arange(n_classes, device=labels.device)).long()
+
+
+@contextlib.contextmanager
+def known_good_helpers(impl: Any, fn_name: str) -> Iterator[None]:
+    """Run `fn_name` with known-good get_noise, combine_vectors and
+    get_one_hot_labels in its globals, so mistakes there are graded on their
+    own items only."""
+    fn = getattr(impl, fn_name, None)
+    namespace: dict[str, Any] | None = getattr(fn, "__globals__", None)
+    if namespace is None:
+        yield
+        return
+    good = {"get_noise": _noise, "combine_vectors": _combine, "get_one_hot_labels": _one_hot}
+    saved = {name: namespace[name] for name in good if name in namespace}
+    namespace.update(good)
+    try:
+        yield
+    finally:
+        for name in good:
+            if name in saved:
+                namespace[name] = saved[name]
+            else:
+                namespace.pop(name, None)
+
+
+class ProbeGenerator(nn.Module):
+    """(N, z_dim + K) → tanh(linear) images (N, C, H, W); records its inputs and output."""
+
+    def __init__(self, in_dim: int, shape: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.shape = shape
+        self.linear = nn.Linear(in_dim, shape[0] * shape[1] * shape[2])
+        self.inputs: list[torch.Tensor] = []
+        self.last_out: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.inputs.append(x)
+        out = torch.tanh(self.linear(x)).view(len(x), *self.shape)
+        self.last_out = out
+        return out
+
+    def check_inputs(self, case: "LossCase") -> None:
+        check(self.inputs, "the generator was never called: fake images come from gen(...).")
+        x = self.inputs[-1]
+        want = (len(case.one_hot), case.z_dim + case.one_hot.shape[1])
+        check(
+            tuple(x.shape) == want,
+            "the generator's input must be combine_vectors(noise, one_hot_labels), shape (N, z_dim + n_classes).",
+            f"{case.describe()}; the generator got {describe(x)}",
+        )
+        check(
+            torch.equal(x[:, case.z_dim :].float(), case.one_hot.float()),
+            "the generator's input must end with the one-hot labels (noise first, then labels).",
+            case.describe(),
+        )
+
+
+class ProbeDiscriminator(nn.Module):
+    """(N, C + K, H, W) → linear logits (N, 1); records its inputs."""
+
+    def __init__(self, in_ch: int, size: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(in_ch * size * size, 1)
+        self.inputs: list[torch.Tensor] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.inputs.append(x)
+        return self.linear(x.flatten(1))
+
+    def check_inputs(self, case: "LossCase", expect_real: bool) -> None:
+        c, k = case.real.shape[1], case.one_hot.shape[1]
+        check(self.inputs, "the discriminator was never called.")
+        for x in self.inputs:
+            check(
+                x.dim() == 4 and x.shape[1] == c + k,
+                "the discriminator's input must be combine_vectors(image, image_one_hot_labels): "
+                "the labels broadcast to (N, n_classes, H, W) as extra channels.",
+                f"{case.describe()}; the discriminator got {describe(x)}",
+            )
+        rows = torch.cat([x.detach().float() for x in self.inputs])
+        label_maps = case.image_one_hot().float()
+        real_rows = [r for r in rows if any(torch.equal(r[:c], img) for img in case.real)]
+        if expect_real:
+            check(real_rows, "the discriminator must score the real images too.", case.describe())
+        for r in rows:
+            ok = any(torch.equal(r[c:], m) for m in label_maps)
+            check(ok, "every image the discriminator sees must carry its one-hot label as constant channels.", case.describe())
+
+
+@dataclass
+class LossCase:
+    real: torch.Tensor  # (N, C, H, W) float
+    labels: torch.Tensor  # (N,) int64
+    one_hot: torch.Tensor  # (N, K) int64
+    z_dim: int
+    seed: int
+
+    @staticmethod
+    def example() -> "LossCase":
+        return LossCase.make(n=4, k=3, c=1, size=5, z_dim=6, seed=0)
+
+    @staticmethod
+    def make(n: int, k: int, c: int, size: int, z_dim: int, seed: int) -> "LossCase":
+        gen = torch.Generator().manual_seed(seed)
+        labels = torch.randint(0, k, (n,), generator=gen)
+        real = torch.rand(n, c, size, size, generator=gen) * 2 - 1
+        return LossCase(real, labels, F.one_hot(labels, k), z_dim, seed)
+
+    def networks(self) -> tuple[ProbeGenerator, ProbeDiscriminator]:
+        torch.manual_seed(self.seed)
+        n, c, h, w = self.real.shape
+        k = self.one_hot.shape[1]
+        return ProbeGenerator(self.z_dim + k, (c, h, w)), ProbeDiscriminator(c + k, h)
+
+    def image_one_hot(self) -> torch.Tensor:
+        h, w = self.real.shape[-2:]
+        return self.one_hot[:, :, None, None].expand(-1, -1, h, w)
+
+    def describe(self) -> str:
+        n, c, h, w = self.real.shape
+        return f"batch of {n} real images {c}×{h}×{w}, labels {self.labels.tolist()} of {self.one_hot.shape[1]} classes, z_dim={self.z_dim}"
+
+    def _scores(self, disc: ProbeDiscriminator, images: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return disc.linear(_combine(images, self.image_one_hot()).flatten(1)).double()
+
+    def expected_disc_loss(self, gen: ProbeGenerator, disc: ProbeDiscriminator) -> torch.Tensor:
+        if gen.last_out is None:
+            fail("the generator was never called: fake images come from gen(...).")
+        fake_term = F.softplus(self._scores(disc, gen.last_out.detach())).mean()
+        real_term = F.softplus(-self._scores(disc, self.real)).mean()
+        return (fake_term + real_term) / 2
+
+    def expected_gen_loss(self, gen: ProbeGenerator, disc: ProbeDiscriminator) -> torch.Tensor:
+        if gen.last_out is None:
+            fail("the generator was never called: fake images come from gen(...).")
+        return F.softplus(-self._scores(disc, gen.last_out.detach())).mean()
+
+
+def loss_cases() -> st.SearchStrategy[LossCase]:
+    return st.builds(
+        LossCase.make,
+        n=st.integers(1, 5),
+        k=st.integers(1, 6),
+        c=st.integers(1, 2),
+        size=st.integers(2, 5),
+        z_dim=st.integers(1, 8),
+        seed=st.integers(0, 1000),
+    )
+
+
+# --------------------------------------------------------------------------
+# training behaviour
+
+
+def train_tiny_gan(impl: Any, which: str, steps: int = 8) -> dict[str, Any]:
+    """Train one network of a tiny probe GAN with the student's loss for it,
+    the other network frozen, on 16 synthetic 6×6 images of 4 classes."""
+    torch.manual_seed(0)
+    n, k, c, size, z_dim = 16, 4, 1, 6, 8
+    labels = torch.arange(n) % k
+    pattern = torch.linspace(-1, 1, size * size).view(1, size, size)
+    real = (pattern * (labels[:, None, None, None] + 1) / k).expand(n, c, size, size).clone()
+    one_hot = F.one_hot(labels, k)
+    gen, disc = ProbeGenerator(z_dim + k, (c, size, size)), ProbeDiscriminator(c + k, size)
+    trained, frozen = (disc, gen) if which == "discriminator" else (gen, disc)
+    before = [p.detach().clone() for p in trained.parameters()]
+    frozen_before = [p.detach().clone() for p in frozen.parameters()]
+    optimizer = torch.optim.Adam(trained.parameters(), lr=0.05)
+    criterion = nn.BCEWithLogitsLoss()
+    losses: list[float] = []
+    missing: list[str] = []
+    for step in range(steps):
+        optimizer.zero_grad()
+        gen.zero_grad()
+        disc.zero_grad()
+        if which == "discriminator":
+            loss = impl.get_disc_loss(gen, disc, criterion, real, one_hot, z_dim)
+        else:
+            loss = impl.get_gen_loss(gen, disc, criterion, one_hot, z_dim)
+        check_scalar(loss, "get_disc_loss" if which == "discriminator" else "get_gen_loss")
+        loss.backward()
+        if step == 0:
+            missing = [name for name, p in trained.named_parameters() if p.grad is None]
+        optimizer.step()
+        losses.append(loss.item())
+    changed = any(not torch.equal(a, p) for a, p in zip(before, trained.parameters()))
+    frozen_same = all(torch.equal(a, p) for a, p in zip(frozen_before, frozen.parameters()))
+    return {"which": which, "losses": losses, "missing": missing, "changed": changed, "frozen_same": frozen_same}
+
+
+def check_training(history: dict[str, Any], which: str) -> None:
+    fn = "get_disc_loss" if which == "discriminator" else "get_gen_loss"
+    losses = history["losses"]
+    check(
+        not history["missing"],
+        f"the loss from {fn} must send gradient to every parameter of the {which}.",
+        f"no gradient for: {', '.join(history['missing'])}",
+    )
+    check(history["changed"], f"training the {which} with {fn} must change its parameters.")
+    check(
+        losses[-1] < losses[0],
+        f"a few Adam steps on the {which} with {fn} must lower that loss on a tiny fixed batch.",
+        f"losses over {len(losses)} steps: {[round(v, 4) for v in losses]}",
+    )

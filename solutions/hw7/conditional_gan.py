@@ -1,0 +1,365 @@
+# %% [markdown]
+# # HW7-Q8 · A conditional GAN
+#
+# A GAN that is told *which* digit to draw. The generator receives noise
+# **and** a one-hot class vector; the discriminator receives an image **and**
+# the same class, broadcast to extra image channels. Both are DCGAN-style
+# stacks of (transposed) convolutions on MNIST-sized images (1×28×28,
+# 10 classes).
+#
+# You write the building blocks and the two losses of one training step. The
+# outer training loop, data loading and plotting are provided by `dlkit`:
+# run `dlkit run hw7/conditional_gan` to train your GAN and see sample grids.
+
+# %%
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+# %% [markdown]
+# ## Class labels as vectors
+#
+# `get_one_hot_labels(labels, n_classes)` turns integer class labels into
+# one-hot vectors: a label tensor of shape `(...)` becomes `(..., n_classes)`
+# with a single 1 per vector, at the label's index. For example the labels
+# `[[0, 2, 1]]` with 3 classes become `[[[1, 0, 0], [0, 0, 1], [0, 1, 0]]]`.
+#
+# `combine_vectors(x, y)` concatenates two tensors with the same first
+# (batch) dimension along dimension 1. It must work for vectors,
+# `(N, a) + (N, b) → (N, a + b)`, and for image maps,
+# `(N, C, H, W) + (N, K, H, W) → (N, C + K, H, W)`, and it must return a
+# **floating-point** tensor whatever the input dtypes: the noise is float but
+# one-hot labels are `int64`, and integers must not leak into the network.
+#
+# `get_input_dimensions(z_dim, mnist_shape, n_classes)` returns the number of
+# input features of the generator (noise plus class vector) and the number of
+# input channels of the discriminator (image channels plus one channel per
+# class).
+
+
+# %%
+def get_one_hot_labels(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """One-hot encode class labels.
+
+    Args:
+        labels: (...) integer tensor of class indices in [0, n_classes).
+        n_classes: number of classes.
+
+    Returns:
+        (..., n_classes) tensor with exactly one 1 (and zeros elsewhere) per
+        vector, at the label's index, on labels' device.
+    """
+    ### BEGIN SOLUTION
+    return nn.functional.one_hot(labels, n_classes)
+    ### END SOLUTION
+
+
+# %%
+def combine_vectors(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Concatenate two tensors along dimension 1, as floating point.
+
+    Args:
+        x: (N, a, ...) tensor of any numeric dtype, e.g. noise (N, z_dim) or
+            images (N, C, H, W).
+        y: (N, b, ...) tensor of any numeric dtype with the same sizes as x
+            apart from dimension 1, e.g. one-hot labels (N, n_classes).
+
+    Returns:
+        (N, a + b, ...) floating-point tensor: x's entries first, then y's.
+    """
+    ### BEGIN SOLUTION
+    return torch.cat((x.float(), y.float()), dim=1)
+    ### END SOLUTION
+
+
+# %%
+def get_input_dimensions(
+    z_dim: int, mnist_shape: tuple[int, int, int], n_classes: int
+) -> tuple[int, int]:
+    """Input sizes of the conditional generator and discriminator.
+
+    Args:
+        z_dim: length of the noise vector.
+        mnist_shape: (C, H, W) shape of one image.
+        n_classes: number of classes.
+
+    Returns:
+        (generator_input_dim, discriminator_im_chan): the generator's input
+        features (noise plus one-hot class) and the discriminator's input
+        channels (image channels plus one channel per class).
+    """
+    ### BEGIN SOLUTION
+    generator_input_dim = z_dim + n_classes
+    discriminator_im_chan = mnist_shape[0] + n_classes
+    return generator_input_dim, discriminator_im_chan
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ## The generator
+#
+# `make_gen_block(input_channels, output_channels, kernel_size=3, stride=2,
+# final_layer=False)` returns one block of the generator as an
+# `nn.Sequential`:
+#
+# * a hidden block is a transposed convolution (`nn.ConvTranspose2d` with the
+#   given kernel size and stride), then batch normalisation, then ReLU;
+# * the **final** block is a transposed convolution followed by `Tanh`, with
+#   **no** batch normalisation, so the image comes out in [-1, 1] like the
+#   normalised training images.
+#
+# `get_noise(n_samples, z_dim, device)` draws the generator's noise from the
+# standard normal distribution.
+#
+# The `Generator` below is given: it stacks four of your blocks, looked up
+# when the generator is built. Its input is noise and a one-hot class
+# vector, combined into one `(N, input_dim)` tensor.
+
+
+# %%
+def make_gen_block(
+    input_channels: int,
+    output_channels: int,
+    kernel_size: int = 3,
+    stride: int = 2,
+    final_layer: bool = False,
+) -> nn.Sequential:
+    """One generator block.
+
+    Args:
+        input_channels: channels of the block's input (N, input_channels, H, W).
+        output_channels: channels of the block's output.
+        kernel_size: size of the transposed convolution's kernel.
+        stride: stride of the transposed convolution.
+        final_layer: whether this is the last block (Tanh, no batch norm).
+
+    Returns:
+        nn.Sequential of ConvTranspose2d, BatchNorm2d and ReLU, or of
+        ConvTranspose2d and Tanh when final_layer is True.
+    """
+    ### BEGIN SOLUTION
+    conv = nn.ConvTranspose2d(input_channels, output_channels, kernel_size, stride)
+    if final_layer:
+        return nn.Sequential(conv, nn.Tanh())
+    return nn.Sequential(conv, nn.BatchNorm2d(output_channels), nn.ReLU(inplace=True))
+    ### END SOLUTION
+
+
+# %%
+def get_noise(n_samples: int, z_dim: int, device: str | torch.device = "cpu") -> torch.Tensor:
+    """Standard normal noise for the generator.
+
+    Args:
+        n_samples: number of noise vectors N.
+        z_dim: length of each noise vector.
+        device: where to create the tensor.
+
+    Returns:
+        (n_samples, z_dim) float32 tensor of N(0, 1) samples on device.
+    """
+    ### BEGIN SOLUTION
+    return torch.randn(n_samples, z_dim, device=device)
+    ### END SOLUTION
+
+
+# %%
+class Generator(nn.Module):
+    """Conditional DCGAN generator: (N, input_dim) → (N, im_chan, 28, 28) in [-1, 1].
+
+    Args:
+        input_dim: length of the input vector (noise plus one-hot class).
+        im_chan: channels of the generated image.
+        hidden_dim: width of the first hidden block is 4 × hidden_dim.
+    """
+
+    def __init__(self, input_dim: int = 10, im_chan: int = 1, hidden_dim: int = 64) -> None:
+        super().__init__()
+        self.input_dim = input_dim
+        self.gen = nn.Sequential(
+            make_gen_block(input_dim, hidden_dim * 4),
+            make_gen_block(hidden_dim * 4, hidden_dim * 2, kernel_size=4, stride=1),
+            make_gen_block(hidden_dim * 2, hidden_dim),
+            make_gen_block(hidden_dim, im_chan, kernel_size=4, final_layer=True),
+        )
+
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        """noise: (N, input_dim) float → images (N, im_chan, 28, 28)."""
+        return self.gen(noise.view(len(noise), self.input_dim, 1, 1))
+
+
+# %% [markdown]
+# ## The discriminator
+#
+# `make_disc_block(input_channels, output_channels, kernel_size=4, stride=2,
+# final_layer=False)` returns one block of the discriminator:
+#
+# * a hidden block is a convolution (`nn.Conv2d` with the given kernel size
+#   and stride), then batch normalisation, then `LeakyReLU` with negative
+#   slope 0.2;
+# * the **final** block is the convolution alone: the discriminator outputs
+#   raw scores (logits), one per image.
+#
+# The `Discriminator` below is given. Its input is an image with one extra
+# channel per class (the one-hot label broadcast over the image).
+
+
+# %%
+def make_disc_block(
+    input_channels: int,
+    output_channels: int,
+    kernel_size: int = 4,
+    stride: int = 2,
+    final_layer: bool = False,
+) -> nn.Sequential:
+    """One discriminator block.
+
+    Args:
+        input_channels: channels of the block's input (N, input_channels, H, W).
+        output_channels: channels of the block's output.
+        kernel_size: size of the convolution's kernel.
+        stride: stride of the convolution.
+        final_layer: whether this is the last block (convolution only).
+
+    Returns:
+        nn.Sequential of Conv2d, BatchNorm2d and LeakyReLU(0.2), or of Conv2d
+        alone when final_layer is True.
+    """
+    ### BEGIN SOLUTION
+    conv = nn.Conv2d(input_channels, output_channels, kernel_size, stride)
+    if final_layer:
+        return nn.Sequential(conv)
+    return nn.Sequential(
+        conv, nn.BatchNorm2d(output_channels), nn.LeakyReLU(0.2, inplace=True)
+    )
+    ### END SOLUTION
+
+
+# %%
+class Discriminator(nn.Module):
+    """Conditional DCGAN discriminator: (N, im_chan, 28, 28) → (N, 1) logits.
+
+    Args:
+        im_chan: input channels (image channels plus one per class).
+        hidden_dim: width of the first block.
+    """
+
+    def __init__(self, im_chan: int = 1, hidden_dim: int = 64) -> None:
+        super().__init__()
+        self.disc = nn.Sequential(
+            make_disc_block(im_chan, hidden_dim),
+            make_disc_block(hidden_dim, hidden_dim * 2),
+            make_disc_block(hidden_dim * 2, 1, final_layer=True),
+        )
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """image: (N, im_chan, 28, 28) float → logits (N, 1)."""
+        return self.disc(image).view(len(image), -1)
+
+
+# %% [markdown]
+# ## One training step
+#
+# `get_criterion()` returns the loss used for both networks: binary
+# cross-entropy on the discriminator's raw scores (logits), computed in the
+# numerically stable way.
+#
+# `get_disc_loss(gen, disc, criterion, real, one_hot_labels, z_dim)` is the
+# discriminator's loss for one batch of real images and their one-hot labels:
+#
+# 1. draw noise with `get_noise`, on the labels' device;
+# 2. generate fake images from `combine_vectors(noise, one_hot_labels)`;
+# 3. broadcast the labels to image channels, `(N, n_classes, H, W)`, and give
+#    the discriminator `combine_vectors(image, image_one_hot_labels)` for the
+#    fake images and for the real ones;
+# 4. the fake images must be **detached**: this step trains the
+#    discriminator only, so no gradient may reach the generator;
+# 5. the loss is the mean of the criterion on the fake scores with target 0
+#    and on the real scores with target 1.
+#
+# `get_gen_loss(gen, disc, criterion, one_hot_labels, z_dim)` is the
+# generator's loss: generate fake images from fresh noise and the labels, as
+# above, and score them with the discriminator against target 1 (the
+# generator wants its fakes taken for real). Here the gradient must reach the
+# generator.
+
+
+# %%
+def get_criterion() -> nn.Module:
+    """The GAN criterion: binary cross-entropy on logits.
+
+    Returns:
+        A module mapping (logits (N, 1) float, targets (N, 1) float in [0, 1])
+        to the mean binary cross-entropy of sigmoid(logits), a scalar.
+    """
+    ### BEGIN SOLUTION
+    return nn.BCEWithLogitsLoss()
+    ### END SOLUTION
+
+
+# %%
+def get_disc_loss(
+    gen: nn.Module,
+    disc: nn.Module,
+    criterion: nn.Module,
+    real: torch.Tensor,
+    one_hot_labels: torch.Tensor,
+    z_dim: int,
+) -> torch.Tensor:
+    """The discriminator's loss for one batch.
+
+    Args:
+        gen: generator, (N, z_dim + n_classes) → (N, C, H, W).
+        disc: discriminator, (N, C + n_classes, H, W) → (N, 1) logits.
+        criterion: loss on (logits, targets), e.g. get_criterion().
+        real: (N, C, H, W) float batch of real images.
+        one_hot_labels: (N, n_classes) one-hot labels of the real images.
+        z_dim: length of the noise vector.
+
+    Returns:
+        Scalar tensor: mean of criterion(fake scores, 0) and
+        criterion(real scores, 1). The fake images are detached, so the loss
+        has no gradient with respect to the generator.
+    """
+    ### BEGIN SOLUTION
+    n, _, height, width = real.shape
+    image_one_hot_labels = one_hot_labels[:, :, None, None].repeat(1, 1, height, width)
+    noise = get_noise(n, z_dim, device=one_hot_labels.device)
+    fake = gen(combine_vectors(noise, one_hot_labels))
+    fake_pred = disc(combine_vectors(fake.detach(), image_one_hot_labels))
+    real_pred = disc(combine_vectors(real, image_one_hot_labels))
+    fake_loss = criterion(fake_pred, torch.zeros_like(fake_pred))
+    real_loss = criterion(real_pred, torch.ones_like(real_pred))
+    return (fake_loss + real_loss) / 2
+    ### END SOLUTION
+
+
+# %%
+def get_gen_loss(
+    gen: nn.Module,
+    disc: nn.Module,
+    criterion: nn.Module,
+    one_hot_labels: torch.Tensor,
+    z_dim: int,
+) -> torch.Tensor:
+    """The generator's loss for one batch of labels.
+
+    Args:
+        gen: generator, (N, z_dim + n_classes) → (N, C, H, W).
+        disc: discriminator, (N, C + n_classes, H, W) → (N, 1) logits.
+        criterion: loss on (logits, targets), e.g. get_criterion().
+        one_hot_labels: (N, n_classes) one-hot labels to generate.
+        z_dim: length of the noise vector.
+
+    Returns:
+        Scalar tensor: criterion(scores of the fake images, 1), with gradient
+        reaching the generator.
+    """
+    ### BEGIN SOLUTION
+    noise = get_noise(len(one_hot_labels), z_dim, device=one_hot_labels.device)
+    fake = gen(combine_vectors(noise, one_hot_labels))
+    height, width = fake.shape[-2:]
+    image_one_hot_labels = one_hot_labels[:, :, None, None].repeat(1, 1, height, width)
+    fake_pred = disc(combine_vectors(fake, image_one_hot_labels))
+    return criterion(fake_pred, torch.ones_like(fake_pred))
+    ### END SOLUTION
