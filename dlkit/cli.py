@@ -65,10 +65,10 @@ def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(results.to_json(), indent=2) + "\n", encoding="utf-8")
     if not results.full_marks:
-        where = args.target or "all"
+        where = f"{args.target} " if args.target else ""
         print(
             f"\n{results.max_score - results.score:g} point(s) missing. Details of every failure: "
-            f"dlkit check {where} --impl {args.impl} -v"
+            f"dlkit check {where}--impl {args.impl} -v"
         )
     return 0 if results.full_marks else 1
 

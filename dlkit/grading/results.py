@@ -27,11 +27,11 @@ class ItemResult:
 
     @property
     def score(self) -> float:
-        return sum(t.points for t in self.tests if t.passed)
+        return float(sum(t.points for t in self.tests if t.passed))
 
     @property
     def max_score(self) -> float:
-        return sum(t.points for t in self.tests)
+        return float(sum(t.points for t in self.tests))
 
     @property
     def first_failure(self) -> str:
@@ -54,11 +54,11 @@ class Results:
 
     @property
     def score(self) -> float:
-        return sum(i.score for i in self.items)
+        return float(sum(i.score for i in self.items))
 
     @property
     def max_score(self) -> float:
-        return sum(i.max_score for i in self.items)
+        return float(sum(i.max_score for i in self.items))
 
     @property
     def full_marks(self) -> bool:

@@ -1,0 +1,80 @@
+"""The student distribution: stubs, public graders and dlkit — never a solution.
+
+``dlkit release DIR`` copies ``assignments/``, ``graders/`` and ``dlkit/``,
+writes a student README and a pyproject derived from the instructors' one
+(same pinned dependencies, without the ``solutions`` package), and nothing
+else: no ``solutions/``, no ``course/``, no tests.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("assignments", "graders", "dlkit")
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache", "*.egg-info")
+
+STUDENT_README = """\
+# Deep-learning assignments
+
+Each assignment module in `assignments/` holds functions to fill in: replace
+every `raise NotImplementedError(...)` with your code. The assignment text
+is in the module's comments and docstrings.
+
+## Set up (once)
+
+    pip install -e .
+
+## Check your work
+
+    dlkit check                                     # every module
+    dlkit check hw7/conditional_gan                 # one module
+    dlkit check hw7/conditional_gan::combine_vectors -v   # one item, every failure in full
+
+The table shows, per item, the points you have, the maximum, and the first
+property your code does not have yet, with the smallest input that shows it.
+The same graders run when your work is marked, with the same seeds, so the
+score you see is the score you get for these tests.
+
+`pytest graders` runs the same tests with pytest's own output.
+
+## Run the experiments
+
+    dlkit run hw7/conditional_gan --impl assignments --steps 500
+
+trains with your code on a small digits dataset that ships with
+scikit-learn (no download); `--data mnist --download` uses MNIST.
+"""
+
+
+def _student_pyproject(text: str) -> str:
+    """The instructors' pyproject without the solutions package; pytest
+    collects the graders."""
+    full = 'include = ["dlkit*", "solutions*", "assignments*", "graders*"]'
+    if full not in text:
+        raise ValueError("pyproject.toml: the package list changed; update dlkit/release.py")
+    text = text.replace(full, 'include = ["dlkit*", "assignments*", "graders*"]')
+    return text.replace('testpaths = ["tests"]', 'testpaths = ["graders"]')
+
+
+def release(out: Path, force: bool = False) -> Path:
+    """Write the student distribution to `out` and return its path.
+
+    Raises:
+        FileExistsError: `out` exists and force is False.
+        FileNotFoundError: this checkout has no assignments to release.
+    """
+    if not (ROOT / "assignments").is_dir():
+        raise FileNotFoundError(f"{ROOT / 'assignments'} not found: run this from the instructors' repository")
+    out = Path(out)
+    if out.exists():
+        if not force:
+            raise FileExistsError(f"{out} exists: choose a new directory or pass --force")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, out / package, ignore=_IGNORE)
+    (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    (out / "pyproject.toml").write_text(_student_pyproject(pyproject), encoding="utf-8")
+    return out

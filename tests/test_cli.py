@@ -1,0 +1,126 @@
+"""The `dlkit check` contract that instructors' scripts rely on: targets,
+--impl, --json and exit codes 0 / 1 / 2; and a submission that misbehaves
+loses only what it breaks, with a reason."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, read_json, run_cli
+
+SOLUTION = (ROOT / "solutions" / "hw7" / "conditional_gan.py").read_text(encoding="utf-8")
+ITEMS = [
+    "get_one_hot_labels", "combine_vectors", "get_input_dimensions", "make_gen_block",
+    "get_noise", "make_disc_block", "get_criterion", "get_disc_loss", "get_gen_loss",
+]
+
+
+def check_shape(report: dict) -> None:
+    assert set(report) == {"score", "max_score", "items"}
+    assert isinstance(report["score"], float) and isinstance(report["max_score"], float)
+    for item in report["items"]:
+        assert set(item) == {"module", "item", "score", "max_score", "tests"}
+        assert isinstance(item["score"], float) and isinstance(item["max_score"], float)
+        for test in item["tests"]:
+            assert set(test) == {"name", "passed", "points", "message"}
+            assert isinstance(test["passed"], bool) and isinstance(test["points"], float)
+            assert isinstance(test["name"], str) and isinstance(test["message"], str)
+    assert report["score"] == sum(i["score"] for i in report["items"])
+    assert report["max_score"] == sum(i["max_score"] for i in report["items"])
+
+
+def test_solutions_get_full_marks(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    proc = run_cli("check", "--impl", "solutions", "--json", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = read_json(out)
+    check_shape(report)
+    assert sorted(i["item"] for i in report["items"]) == sorted(ITEMS)
+    assert report["score"] == report["max_score"] > 0
+    assert "total" in proc.stdout and "get_disc_loss" in proc.stdout
+
+
+def test_stubs_score_zero_with_not_implemented(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    proc = run_cli("check", "hw7", "--json", str(out))  # --impl assignments is the default
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = read_json(out)
+    check_shape(report)
+    assert report["score"] == 0 and report["max_score"] > 0
+    for item in report["items"]:
+        for test in item["tests"]:
+            assert test["message"].startswith(f"{item['item']}: not implemented yet"), test
+            assert "Traceback" not in test["message"]
+
+
+def test_single_item_target(submission, tmp_path: Path) -> None:
+    broken = SOLUTION.replace("return torch.cat((x.float(), y.float()), dim=1)", "return torch.cat((x, y), dim=1)")
+    out = tmp_path / "r.json"
+    proc = run_cli("check", "hw7/conditional_gan::combine_vectors", "--impl", str(submission(broken)), "--json", str(out))
+    assert proc.returncode == 1
+    report = read_json(out)
+    assert [i["item"] for i in report["items"]] == ["combine_vectors"]
+    item = report["items"][0]
+    assert 0 <= item["score"] < item["max_score"]
+    assert "floating-point" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["check", "hw9"], "unknown target 'hw9'"),
+        (["check", "hw7/conditional_gan::no_such_item"], "unknown item 'no_such_item'"),
+        (["check", "--impl", "/no/such/dir"], "--impl"),
+        (["check", "--bogus"], "unrecognized arguments"),
+        (["run", "hw9/nothing"], "hw9/nothing"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], words: str) -> None:
+    proc = run_cli(*args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert words in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def _scores(out: Path) -> dict[str, dict]:
+    return {i["item"]: i for i in read_json(out)["items"]}
+
+
+def test_missing_file_and_import_error(submission, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "r.json"
+    assert run_cli("check", "hw7", "--impl", str(empty), "--json", str(out)).returncode == 1
+    for item in _scores(out).values():
+        assert item["score"] == 0
+        assert all(t["message"].startswith("file missing") for t in item["tests"])
+
+    proc = run_cli("check", "hw7", "--impl", str(submission(SOLUTION + "\ndef broken(:\n")), "--json", str(out))
+    assert proc.returncode == 1
+    for item in _scores(out).values():
+        assert item["score"] == 0
+        assert "SyntaxError" in item["tests"][0]["message"]
+
+
+def test_a_crashing_or_hanging_submission_loses_only_what_it_breaks(submission, tmp_path: Path) -> None:
+    crash = SOLUTION.replace(
+        "    return nn.BCEWithLogitsLoss()\n",
+        "    import os\n    os._exit(3)\n",
+    )
+    out = tmp_path / "r.json"
+    proc = run_cli("check", "hw7", "--impl", str(submission(crash)), "--json", str(out))
+    assert proc.returncode == 1
+    items = _scores(out)
+    # Items graded before the crash keep their points; the rest name the reason.
+    assert items["get_one_hot_labels"]["score"] == items["get_one_hot_labels"]["max_score"]
+    assert items["get_criterion"]["score"] == 0
+    assert "ended early" in items["get_criterion"]["tests"][0]["message"]
+
+    hang = SOLUTION.replace("    return torch.randn(n_samples, z_dim, device=device)\n", "    while True:\n        pass\n")
+    proc = run_cli("check", "hw7", "--impl", str(submission(hang)), "--json", str(out), "--timeout", "20")
+    assert proc.returncode == 1
+    items = _scores(out)
+    assert items["get_noise"]["score"] == 0
+    assert "time limit" in items["get_noise"]["tests"][0]["message"]
+    assert items["combine_vectors"]["score"] == items["combine_vectors"]["max_score"]

@@ -1,0 +1,81 @@
+"""The student release: installable without solutions/, scores the untouched
+stubs 0, and holds no solution text anywhere."""
+from __future__ import annotations
+
+import json
+import os
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlkit.build import find_regions, sources
+from dlkit.release import release
+from tests.helpers import ROOT
+
+
+def solution_lines() -> set[str]:
+    """Every non-trivial line written inside a solution region."""
+    lines: set[str] = set()
+    for _, source in sources():
+        text = source.read_text(encoding="utf-8").splitlines()
+        for region in find_regions(text, source):
+            lines.update(l.strip() for l in text[region.start + 1 : region.end] if len(l.strip()) > 12)
+    return lines
+
+
+def test_release_holds_no_solution(tmp_path: Path) -> None:
+    out = release(tmp_path / "student")
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "assignments", "dlkit", "graders", "pyproject.toml"]
+    secrets = solution_lines()
+    assert secrets
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            leaked = [s for s in secrets if s in text]
+            assert not leaked, f"{path.relative_to(out)} holds solution lines: {leaked[:3]}"
+            assert "### BEGIN SOLUTION" not in (line.strip() for line in text.splitlines())
+    assert "solutions*" not in (out / "pyproject.toml").read_text(encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        release(out)
+
+
+@pytest.mark.slow
+def test_release_installs_and_grades_stubs_zero(tmp_path: Path) -> None:
+    out = release(tmp_path / "student")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    # The new environment sees this one's third-party packages as a plain path
+    # (torch is not installed twice) but not its .pth hooks, so the
+    # instructors' editable install — and with it `solutions` — stays invisible.
+    purelib = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    Path(purelib, "parent_env.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    py = str(venv / "bin" / "python")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    subprocess.run(
+        [py, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", "-e", str(out)],
+        check=True, cwd=out, env=env, capture_output=True,
+    )
+    probe = subprocess.run([py, "-c", "import solutions"], cwd=out, env=env, capture_output=True, text=True)
+    assert probe.returncode != 0 and "No module named 'solutions'" in probe.stderr
+    report = tmp_path / "r.json"
+    proc = subprocess.run(
+        [str(venv / "bin" / "dlkit"), "check", "--json", str(report)],
+        cwd=out, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = json.loads(report.read_text())
+    assert data["score"] == 0 and data["max_score"] > 0
+    assert all("not implemented yet" in t["message"] for i in data["items"] for t in i["tests"])
+    # Students asking for the reference learn why they cannot have it.
+    proc = subprocess.run(
+        [str(venv / "bin" / "dlkit"), "check", "--impl", "solutions", "--json", str(report)],
+        cwd=out, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1
+    assert "students do not receive the solutions" in json.loads(report.read_text())["items"][0]["tests"][0]["message"]
