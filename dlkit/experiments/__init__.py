@@ -1,0 +1,37 @@
+"""Experiments: the training loops and figures around the students' code.
+
+``dlkit run TARGET [OPTIONS]`` dispatches here. Each experiment module has a
+``run(argv) -> int`` command-line entry point and is imported only when it
+is run, so listing experiments never imports torch-heavy code.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+EXPERIMENTS: dict[str, str] = {
+    "hw7/conditional_gan": "dlkit.experiments.conditional_gan",
+}
+
+
+def run_experiment(target: str, argv: list[str]) -> int:
+    """Run the experiment `target` ('hw7/conditional_gan') with its own options.
+
+    Args:
+        target: a key of :data:`EXPERIMENTS`.
+        argv: the experiment's command-line arguments, without the target.
+
+    Returns:
+        The experiment's exit status; 2 when `target` is unknown (the reason
+        is printed to stderr).
+    """
+    dotted = EXPERIMENTS.get(target)
+    if dotted is None:
+        print(
+            f"dlkit run: unknown experiment {target!r}; known experiments: "
+            + ", ".join(sorted(EXPERIMENTS)),
+            file=sys.stderr,
+        )
+        return 2
+    module = importlib.import_module(dotted)
+    return int(module.run(list(argv)))
