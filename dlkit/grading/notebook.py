@@ -40,5 +40,6 @@ def grade(module: str, item: str, namespace: Mapping[str, Any]) -> float:
     print(f"{mark} {item}: {result.score:g} / {result.max_score:g} points")
     for test in result.tests:
         if not test.passed:
-            print(f"  ✗ {test.name} (−{test.points:g}): {test.message}")
+            message = test.message.replace("\n", "\n      ")
+            print(f"  ✗ {test.name} (−{test.points:g}): {message}")
     return result.score
