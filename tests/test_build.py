@@ -2,7 +2,6 @@
 them, keep everything but the solution regions, and carry the graders' points."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil

@@ -13,7 +13,6 @@ import pytest
 
 from dlkit.build import find_regions, sources
 from dlkit.release import release
-from tests.helpers import ROOT
 
 
 def solution_lines() -> set[str]:

@@ -7,6 +7,7 @@ without the internal traceback.
 """
 from __future__ import annotations
 
+import re
 import traceback
 from pathlib import Path
 
@@ -43,13 +44,20 @@ def _first_leaf(exc: BaseException) -> BaseException:
 
 
 def _counterexample(exc: BaseException) -> str:
-    """Hypothesis's shrunk failing input, without the `impl` argument."""
+    """Hypothesis's shrunk failing input on one line, without its comments or
+    the `impl` argument."""
     for note in getattr(exc, "__notes__", []):
-        if note.startswith(("Falsifying example", "Failing test case")):
-            lines = [line.strip().rstrip(",") for line in note.splitlines()[1:-1]]
-            args = [line for line in lines if line and not line.startswith("impl=")]
-            if args:
-                return "\n  smallest failing input: " + ", ".join(args)
+        if not note.startswith(("Falsifying example", "Failing test case")):
+            continue
+        body = []
+        for line in note.splitlines()[1:-1]:
+            line = re.sub(r"\s+#.*$", "", line).strip()
+            if line and not line.startswith(("#", "impl=")):
+                body.append(line)
+        text = re.sub(r"\(\s+", "(", " ".join(body))
+        text = re.sub(r",?\s*\)", ")", text).rstrip(",")
+        if text:
+            return "\n  smallest failing input: " + text
     return ""
 
 

@@ -37,7 +37,8 @@ def grade(module: str, item: str, namespace: Mapping[str, Any]) -> float:
         return 0.0
     result = results.items[0]
     mark = "✓" if result.score == result.max_score else "✗"
-    print(f"{mark} {item}: {result.score:g} / {result.max_score:g} points")
+    unit = "point" if result.max_score == 1 else "points"
+    print(f"{mark} {item}: {result.score:g} / {result.max_score:g} {unit}")
     for test in result.tests:
         if not test.passed:
             message = test.message.replace("\n", "\n      ")
