@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 from torch import nn
 
+from dlkit.device import default_device
 from dlkit.grading.checks import check, describe, fail
 
 # --------------------------------------------------------------------------
@@ -224,7 +225,8 @@ def loss_cases() -> st.SearchStrategy[LossCase]:
 
 def train_tiny_gan(impl: Any, which: str, steps: int = 8) -> dict[str, Any]:
     """Train one network of a tiny probe GAN with the student's loss for it,
-    the other network frozen, on 16 synthetic 6×6 images of 4 classes."""
+    the other network frozen, on 16 synthetic 6×6 images of 4 classes, on
+    CUDA when present."""
     torch.manual_seed(0)
     n, k, c, size, z_dim = 16, 4, 1, 6, 8
     labels = torch.arange(n) % k
@@ -232,6 +234,10 @@ def train_tiny_gan(impl: Any, which: str, steps: int = 8) -> dict[str, Any]:
     real = (pattern * (labels[:, None, None, None] + 1) / k).expand(n, c, size, size).clone()
     one_hot = F.one_hot(labels, k)
     gen, disc = ProbeGenerator(z_dim + k, (c, size, size)), ProbeDiscriminator(c + k, size)
+    # On a GPU when there is one: device mistakes show up where students train.
+    device = default_device()
+    real, one_hot = real.to(device), one_hot.to(device)
+    gen, disc = gen.to(device), disc.to(device)
     trained, frozen = (disc, gen) if which == "discriminator" else (gen, disc)
     lr = 0.5
     before = [p.detach().clone() for p in trained.parameters()]
