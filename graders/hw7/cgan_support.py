@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from dlkit.device import default_device
-from dlkit.grading.checks import check, describe, fail
+from dlkit.grading.checks import call, check, describe, fail
 
 # --------------------------------------------------------------------------
 # shared checks
@@ -205,6 +205,26 @@ class LossCase:
         if gen.last_out is None:
             fail("the generator was never called: fake images come from gen(...).")
         return F.softplus(-self._scores(disc, gen.last_out.detach())).mean()
+
+
+def run_loss(impl: Any, fn: str, case: LossCase) -> tuple[torch.Tensor, ProbeGenerator, ProbeDiscriminator]:
+    """Call the student's `fn` ('get_disc_loss' or 'get_gen_loss') on fresh
+    probes for `case`, with known-good helpers; the loss must be a scalar."""
+    with known_good_helpers(impl, fn):
+        gen, disc = case.networks()
+        data = (case.real, case.one_hot, case.z_dim) if fn == "get_disc_loss" else (case.one_hot, case.z_dim)
+        loss = call(fn, impl, gen, disc, nn.BCEWithLogitsLoss(), *data)
+    check_scalar(loss, fn)
+    return loss, gen, disc
+
+
+def check_loss_value(loss: torch.Tensor, want: torch.Tensor, rule: str, case: LossCase) -> None:
+    check(
+        torch.allclose(loss.detach().double(), want, rtol=1e-4, atol=1e-6),
+        rule,
+        case.describe(),
+        f"expected {want.item():.5f}, got {loss.item():.5f}",
+    )
 
 
 def loss_cases() -> st.SearchStrategy[LossCase]:

@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
-from torch import nn
 
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail, graded, show
@@ -271,17 +270,13 @@ def test_criterion(impl):
 @graded("get_disc_loss", points=2)
 @given(support.loss_cases())
 def test_disc_loss_value(impl, case):
-    with support.known_good_helpers(impl, "get_disc_loss"):
-        gen, disc = case.networks()
-        loss = call("get_disc_loss", impl, gen, disc, nn.BCEWithLogitsLoss(), case.real, case.one_hot, case.z_dim)
-    support.check_scalar(loss, "get_disc_loss")
-    want = case.expected_disc_loss(gen, disc)
-    check(
-        torch.allclose(loss.detach().double(), want, rtol=1e-4, atol=1e-6),
+    loss, gen, disc = support.run_loss(impl, "get_disc_loss", case)
+    support.check_loss_value(
+        loss,
+        case.expected_disc_loss(gen, disc),
         "get_disc_loss must be the mean of criterion(fake scores, 0) and criterion(real scores, 1), "
         "where the discriminator sees combine_vectors(image, labels broadcast to (N, n_classes, H, W)).",
-        case.describe(),
-        f"expected {want.item():.5f}, got {loss.item():.5f}",
+        case,
     )
     disc.check_inputs(case, expect_real=True)
     gen.check_inputs(case)
@@ -289,11 +284,7 @@ def test_disc_loss_value(impl, case):
 
 @graded("get_disc_loss", points=1)
 def test_disc_loss_detaches_fake(impl):
-    case = support.LossCase.example()
-    with support.known_good_helpers(impl, "get_disc_loss"):
-        gen, disc = case.networks()
-        loss = call("get_disc_loss", impl, gen, disc, nn.BCEWithLogitsLoss(), case.real, case.one_hot, case.z_dim)
-    support.check_scalar(loss, "get_disc_loss")
+    loss, gen, disc = support.run_loss(impl, "get_disc_loss", support.LossCase.example())
     loss.backward()
     leaked = [n for n, p in gen.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0]
     check(
@@ -319,17 +310,13 @@ def test_disc_loss_trains(impl):
 @graded("get_gen_loss", points=2)
 @given(support.loss_cases())
 def test_gen_loss_value(impl, case):
-    with support.known_good_helpers(impl, "get_gen_loss"):
-        gen, disc = case.networks()
-        loss = call("get_gen_loss", impl, gen, disc, nn.BCEWithLogitsLoss(), case.one_hot, case.z_dim)
-    support.check_scalar(loss, "get_gen_loss")
-    want = case.expected_gen_loss(gen, disc)
-    check(
-        torch.allclose(loss.detach().double(), want, rtol=1e-4, atol=1e-6),
+    loss, gen, disc = support.run_loss(impl, "get_gen_loss", case)
+    support.check_loss_value(
+        loss,
+        case.expected_gen_loss(gen, disc),
         "get_gen_loss must be criterion(scores of the fake images, 1): the generator wants its "
         "fakes taken for real.",
-        case.describe(),
-        f"expected {want.item():.5f}, got {loss.item():.5f}",
+        case,
     )
     disc.check_inputs(case, expect_real=False)
     gen.check_inputs(case)
