@@ -22,9 +22,6 @@ import pytest
 from dlkit.grading.messages import explain
 from dlkit.impl import ImplError, Namespace, load_module, validate
 
-GRADING_PROFILE = "dlkit-grading"
-
-
 class ImplSource:
     """Where grader modules get their implementation from: a package name, a
     directory, or a namespace (a notebook's globals). Register an instance as
@@ -124,7 +121,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "item(name): the assignment item a grader test grades")
     config.addinivalue_line("markers", "points(n): what the grader test is worth")
-    _load_grading_profile()
     if not any(isinstance(p, ImplSource) for p in config.pluginmanager.get_plugins()):
         impl = config.getoption("--impl")
         try:
@@ -135,23 +131,6 @@ def pytest_configure(config: pytest.Config) -> None:
     report = config.getoption("--dlkit-report")
     if report:
         config.pluginmanager.register(Recorder(report), "dlkit-recorder")
-
-
-def _load_grading_profile() -> None:
-    """Derandomised, databaseless, bounded hypothesis runs: the same
-    submission gets the same score every time, and nothing is written."""
-    from hypothesis import HealthCheck, settings
-
-    settings.register_profile(
-        GRADING_PROFILE,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        max_examples=25,
-        print_blob=False,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-    settings.load_profile(GRADING_PROFILE)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
