@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _QUESTION = re.compile(r"\b((?:HW|P)\d+-Q\d+[a-z]?)\b")
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)\s*\(")
+_CLASS = re.compile(r"^(\s*)class\s+(\w+)\b")
 
 
 @dataclass
@@ -65,10 +66,19 @@ def find_regions(lines: list[str], source: Path) -> list[Region]:
 
 
 def _enclosing_function(lines: list[str], at: int, source: Path) -> str:
+    """The item a region belongs to: its function, or for a method its class
+    (a student writes Word2Vec, not Word2Vec.forward)."""
     depth = len(lines[at]) - len(lines[at].lstrip())
-    for line in reversed(lines[:at]):
-        match = _DEF.match(line)
+    for n in range(at - 1, -1, -1):
+        match = _DEF.match(lines[n])
         if match and len(match.group(1)) < depth:
+            indent = len(match.group(1))
+            if indent == 0:
+                return match.group(2)
+            for line in reversed(lines[:n]):
+                cls = _CLASS.match(line)
+                if cls and len(cls.group(1)) < indent:
+                    return cls.group(2)
             return match.group(2)
     raise ValueError(f"{source}:{at + 1}: a solution region must sit inside a function")
 
@@ -117,7 +127,7 @@ def notebook_text(text: str, source: Path, module: str, points: dict[str, float]
         cell.metadata = {}
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-            defined = [i for i in items if re.search(rf"^\s*def {i}\s*\(", cell.source, re.M)]
+            defined = [i for i in items if re.search(rf"^(?:def|class) {i}\b", cell.source, re.M)]
             if BEGIN in cell.source:
                 cell.metadata["nbgrader"] = _nbgrader(f"solution-{defined[0]}", solution=True)
             pending.extend(defined)
