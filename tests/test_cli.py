@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dlkit.grading.runner import grader_modules
 from tests.helpers import ROOT, read_json, run_cli
 
 SOLUTION = (ROOT / "solutions" / "hw7" / "conditional_gan.py").read_text(encoding="utf-8")
@@ -36,7 +37,8 @@ def test_solutions_get_full_marks(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = read_json(out)
     check_shape(report)
-    assert sorted(i["item"] for i in report["items"]) == sorted(ITEMS)
+    assert {i["module"] for i in report["items"]} == set(grader_modules())
+    assert sorted(i["item"] for i in report["items"] if i["module"] == "hw7/conditional_gan") == sorted(ITEMS)
     assert report["score"] == report["max_score"] > 0
     assert "total" in proc.stdout and "get_disc_loss" in proc.stdout
 
@@ -91,12 +93,12 @@ def test_missing_file_and_import_error(submission, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     out = tmp_path / "r.json"
-    assert run_cli("check", "hw7", "--impl", str(empty), "--json", str(out)).returncode == 1
+    assert run_cli("check", "hw7/conditional_gan", "--impl", str(empty), "--json", str(out)).returncode == 1
     for item in _scores(out).values():
         assert item["score"] == 0
         assert all(t["message"].startswith("file missing") for t in item["tests"])
 
-    proc = run_cli("check", "hw7", "--impl", str(submission(SOLUTION + "\ndef broken(:\n")), "--json", str(out))
+    proc = run_cli("check", "hw7/conditional_gan", "--impl", str(submission(SOLUTION + "\ndef broken(:\n")), "--json", str(out))
     assert proc.returncode == 1
     for item in _scores(out).values():
         assert item["score"] == 0
@@ -109,7 +111,7 @@ def test_a_crashing_or_hanging_submission_loses_only_what_it_breaks(submission, 
         "    import os\n    os._exit(3)\n",
     )
     out = tmp_path / "r.json"
-    proc = run_cli("check", "hw7", "--impl", str(submission(crash)), "--json", str(out))
+    proc = run_cli("check", "hw7/conditional_gan", "--impl", str(submission(crash)), "--json", str(out))
     assert proc.returncode == 1
     items = _scores(out)
     # Items graded before the crash keep their points; the rest name the reason.
@@ -118,7 +120,7 @@ def test_a_crashing_or_hanging_submission_loses_only_what_it_breaks(submission, 
     assert "ended early" in items["get_criterion"]["tests"][0]["message"]
 
     hang = SOLUTION.replace("    return torch.randn(n_samples, z_dim, device=device)\n", "    while True:\n        pass\n")
-    proc = run_cli("check", "hw7", "--impl", str(submission(hang)), "--json", str(out), "--timeout", "20")
+    proc = run_cli("check", "hw7/conditional_gan", "--impl", str(submission(hang)), "--json", str(out), "--timeout", "20")
     assert proc.returncode == 1
     items = _scores(out)
     assert items["get_noise"]["score"] == 0

@@ -15,14 +15,24 @@ from dlkit.build import BEGIN, END, ROOT
 
 pytestmark = pytest.mark.slow
 
+# The conditional GAN notebook is graded in detail; every other notebook of
+# the assignment is submitted solved by "solved" and untouched by the rest.
 NOTEBOOK = "conditional_gan"
-SOURCE = nbformat.read(nbc.COURSE / "source" / "hw7" / f"{NOTEBOOK}.ipynb", as_version=4)
-# item → points, as the build wrote them into the autograder cells.
-POINTS = {
-    c.metadata["nbgrader"]["grade_id"].removeprefix("test-"): c.metadata["nbgrader"]["points"]
-    for c in SOURCE.cells
-    if c.metadata.get("nbgrader", {}).get("grade")
-}
+NOTEBOOKS = sorted(p.stem for p in (nbc.COURSE / "source" / "hw7").glob("*.ipynb"))
+
+
+def points_of(notebook: str) -> dict[str, float]:
+    """item → points, as the build wrote them into the autograder cells."""
+    source = nbformat.read(nbc.COURSE / "source" / "hw7" / f"{notebook}.ipynb", as_version=4)
+    return {
+        c.metadata["nbgrader"]["grade_id"].removeprefix("test-"): c.metadata["nbgrader"]["points"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
+POINTS = points_of(NOTEBOOK)
+TOTAL = sum(sum(points_of(n).values()) for n in NOTEBOOKS)
 SOLVED_IN_PARTIAL = ("get_one_hot_labels", "combine_vectors", "get_input_dimensions")
 # Two common slips next to a correct item:
 # one_hot without n_classes sizes the vectors by the largest label, which the
@@ -109,7 +119,12 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "mistakes": filled_in(release, source, {**MISTAKES, "get_input_dimensions": None}),
     }
     for student, notebook in students.items():
-        nbc.submit(root, student, {NOTEBOOK: notebook})
+        others = {
+            name: (root / "source" if student == "solved" else release_dir.parent) / "hw7" / f"{name}.ipynb"
+            for name in NOTEBOOKS
+            if name != NOTEBOOK
+        }
+        nbc.submit(root, student, {NOTEBOOK: notebook, **others})
 
     start = time.perf_counter()
     log = nbc.autograde(root, timeout=900)
@@ -133,9 +148,10 @@ def kernel_seconds(root: Path, student: str) -> float:
     return sum((stamp(e["iopub.status.idle"]) - stamp(e["iopub.execute_input"])).total_seconds() for e in spans)
 
 
-def scores(course: dict, student: str) -> dict[str, float | None]:
-    cells = nbc.cell_scores(course["root"], student, NOTEBOOK)
-    assert {name: points for name, (_, points) in cells.items()} == {f"test-{i}": p for i, p in POINTS.items()}
+def scores(course: dict, student: str, notebook: str = NOTEBOOK) -> dict[str, float | None]:
+    cells = nbc.cell_scores(course["root"], student, notebook)
+    want = {f"test-{i}": p for i, p in points_of(notebook).items()}
+    assert {name: points for name, (_, points) in cells.items()} == want
     return {name.removeprefix("test-"): score for name, (score, _) in cells.items()}
 
 
@@ -150,13 +166,15 @@ def test_release_holds_no_solution(course: dict) -> None:
 
 
 def test_solved_gets_full_marks(course: dict) -> None:
-    assert scores(course, "solved") == {i: float(p) for i, p in POINTS.items()}
-    assert nbc.total_score(course["root"], "solved") == (sum(POINTS.values()),) * 2
+    for notebook in NOTEBOOKS:
+        assert scores(course, "solved", notebook) == {i: float(p) for i, p in points_of(notebook).items()}
+    assert nbc.total_score(course["root"], "solved") == (TOTAL, TOTAL)
 
 
 def test_unsolved_gets_nothing(course: dict) -> None:
-    assert scores(course, "unsolved") == dict.fromkeys(POINTS, 0.0)
-    assert nbc.total_score(course["root"], "unsolved") == (0, sum(POINTS.values()))
+    for notebook in NOTEBOOKS:
+        assert scores(course, "unsolved", notebook) == dict.fromkeys(points_of(notebook), 0.0)
+    assert nbc.total_score(course["root"], "unsolved") == (0, TOTAL)
     for item, output in grade_cell_outputs(course, "unsolved").items():
         assert "not implemented yet" in output, item
 
@@ -214,4 +232,5 @@ def test_no_caches_reach_students(course: dict) -> None:
     ]
     assert not found, f"caches outside source/: {found}"
     for student in course["students"]:
-        assert (root / "feedback" / student / "hw7" / f"{NOTEBOOK}.html").is_file()
+        for notebook in NOTEBOOKS:
+            assert (root / "feedback" / student / "hw7" / f"{notebook}.html").is_file()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +17,7 @@ from torch import nn
 
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail
+from graders.isolation import substituted
 
 # --------------------------------------------------------------------------
 # shared checks
@@ -70,27 +71,12 @@ def _one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
     return (labels[..., None] == torch.arange(n_classes, device=labels.device)).long()
 
 
-@contextlib.contextmanager
-def known_good_helpers(impl: Any, fn_name: str) -> Iterator[None]:
-    """Run `fn_name` with known-good get_noise, combine_vectors and
-    get_one_hot_labels in its globals, so mistakes there are graded on their
-    own items only."""
-    fn = getattr(impl, fn_name, None)
-    namespace: dict[str, Any] | None = getattr(fn, "__globals__", None)
-    if namespace is None:
-        yield
-        return
-    good = {"get_noise": _noise, "combine_vectors": _combine, "get_one_hot_labels": _one_hot}
-    saved = {name: namespace[name] for name in good if name in namespace}
-    namespace.update(good)
-    try:
-        yield
-    finally:
-        for name in good:
-            if name in saved:
-                namespace[name] = saved[name]
-            else:
-                namespace.pop(name, None)
+def known_good_helpers(impl: Any, fn_name: str) -> contextlib.AbstractContextManager[None]:
+    """Run `fn_name` with stand-ins for get_noise, combine_vectors and
+    get_one_hot_labels, so mistakes there are graded on their own items only."""
+    return substituted(
+        impl, fn_name, {"get_noise": _noise, "combine_vectors": _combine, "get_one_hot_labels": _one_hot}
+    )
 
 
 class ProbeGenerator(nn.Module):
