@@ -209,16 +209,20 @@ def negative_sampling_loss(
 #     g = σ(s) − 1,  g_k = σ(s_k)
 #     ∂/∂v_t = g·u_c + Σ_k g_k·u_k,   ∂/∂u_c = g·v_t,   ∂/∂u_k = g_k·v_t
 #
-# and `index_add_` adds each row's share (repeated words add up, as their
-# gradients do). `negatives` is (B, K), a list of noise words per pair, or
-# (K,), one list shared by the whole batch (one matrix product instead of B
-# small ones: much faster, about as good). The step returns the batch's mean
+# and each row gets its share added (repeated words add up, as their
+# gradients do). `negatives` is (B, K), noise words per pair, or (M,), a pool
+# shared by the whole batch: every pair is scored against all M words, each
+# term weighted `num_negatives / M`, which is the expected loss of K noise
+# words per pair. One (B, D) × (D, M) product replaces B small ones: much
+# faster, and as good on real corpora. The step returns the batch's mean
 # loss.
 #
 # `train_word2vec(corpus, window_size, embedding_dim, num_epochs,
 # learning_rate, ...)` tokenises, builds the vocabulary and the pairs, and
 # runs shuffled batches of `sgns_step` with noise drawn from
 # unigram^0.75 and a learning rate decaying linearly to 0.0001 of its start.
+# On real corpora, word2vec's frequent-word subsampling (`sample=1e-3`) and
+# shrinking windows (`shrink_window=True`) make it faster and better.
 # It returns `(vocab, model)`, with the per-epoch mean losses in
 # `model.loss_history`. `loss="softmax"` trains with the full softmax over
 # the vocabulary instead (autograd; fine for tiny vocabularies).
