@@ -1,9 +1,10 @@
-"""The graders of hw7/conditional_gan, proven on variants of the reference.
+"""The graders, proven on variants of the reference solutions.
 
-Each mutant (one realistic mistake) must lose points on its own item and keep
-full marks on every other item, with a failure message written for the
-student; each alternative (correct, written differently) must keep every
-point. A variant is graded once, all items together, exactly as a
+Every graded module with variant files (tests/mutants/, tests/alternatives/)
+is covered. Each mutant (one realistic mistake) must lose points on its own
+item and keep full marks on every other item, with a failure message written
+for the student; each alternative (correct, written differently) must keep
+every point. A variant is graded once, all items together, exactly as a
 submission would be.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 import torch
 
 from dlkit.grading.results import Results
-from dlkit.grading.runner import run_in_process
+from dlkit.grading.runner import grader_modules, run_in_process
 from tests.variants import (
     Variant,
     grade_variant,
@@ -29,9 +30,31 @@ from tests.variants import (
     variant_module_name,
 )
 
-MODULE = "hw7/conditional_gan"
-MUTANTS = load_variants("mutants", MODULE)
-ALTERNATIVES = load_variants("alternatives", MODULE)
+TESTS = Path(__file__).resolve().parent
+KINDS = ("mutants", "alternatives")
+
+
+def variant_files() -> dict[str, list[Path]]:
+    """The declared variant files by module name (hw7_conditional_gan), both kinds."""
+    files: dict[str, list[Path]] = {}
+    for kind in KINDS:
+        for path in sorted((TESTS / kind).glob("*.py")):
+            if path.stem != "__init__":
+                files.setdefault(path.stem, []).append(path)
+    return files
+
+
+GRADED = {variant_module_name(m): m for m in grader_modules()}
+# Sorted by graded module so the test ids read module by module.
+MODULES = sorted(GRADED[name] for name in variant_files() if name in GRADED)
+DECLARED = {m: {kind: load_variants(kind, m) for kind in KINDS} for m in MODULES}
+MUTANTS = [v for m in MODULES for v in DECLARED[m]["mutants"]]
+ALTERNATIVES = [v for m in MODULES for v in DECLARED[m]["alternatives"]]
+
+
+def variant_id(variant: Variant) -> str:
+    """hw7_word2vec-pairs_include_target: names repeat across modules, the pair does not."""
+    return f"{variant_module_name(variant.module)}-{variant.name}"
 
 
 class Grades:
@@ -47,7 +70,7 @@ class Grades:
             max_workers=workers, mp_context=get_context("spawn"), initializer=start_worker
         )
         self._futures: dict[Variant, Future[Results]] = {
-            v: self._pool.submit(grade_variant, v, root / v.name) for v in variants
+            v: self._pool.submit(grade_variant, v, root / variant_id(v)) for v in variants
         }
 
     def __getitem__(self, variant: Variant) -> Results:
@@ -101,12 +124,12 @@ def applicable(variant: Variant) -> None:
         pytest.skip("the graders check devices only when a GPU is present")
 
 
-@pytest.mark.parametrize("variant", MUTANTS, ids=str)
+@pytest.mark.parametrize("variant", MUTANTS, ids=variant_id)
 def test_mutant_loses_points_on_its_item_only(variant: Variant, grades: Grades) -> None:
     applicable(variant)
     results = grades[variant]
     by_item = {i.item: i for i in results.items}
-    context = f"mutant {variant.name} ({variant.why})\n{scoreboard(results)}"
+    context = f"mutant {variant.name} of {variant.module} ({variant.why})\n{scoreboard(results)}"
     assert not results.errors, f"the graders could not run:\n{context}"
     assert variant.item in by_item, f"no grader tests for item {variant.item}:\n{context}"
     own = by_item[variant.item]
@@ -121,7 +144,7 @@ def test_mutant_loses_points_on_its_item_only(variant: Variant, grades: Grades) 
     )
 
 
-@pytest.mark.parametrize("variant", ALTERNATIVES, ids=str)
+@pytest.mark.parametrize("variant", ALTERNATIVES, ids=variant_id)
 def test_alternative_keeps_every_point(variant: Variant, grades: Grades) -> None:
     applicable(variant)
     results = grades[variant]
@@ -133,26 +156,55 @@ def test_alternative_keeps_every_point(variant: Variant, grades: Grades) -> None
     ]
     failing += [f"  grading error: {e}" for e in results.errors]
     assert results.full_marks and not failing, (
-        f"correct alternative {variant.name} ({variant.why}) lost points:\n" + "\n".join(failing)
+        f"correct alternative {variant.name} of {variant.module} ({variant.why}) lost points:\n"
+        + "\n".join(failing)
     )
 
 
-def test_every_item_has_a_mutant() -> None:
-    collected = run_in_process([MODULE], "solutions", collect_only=True)
+def test_variant_files_name_graded_modules() -> None:
+    # A misnamed file would otherwise be skipped without a word.
+    orphans = sorted(
+        str(path.relative_to(TESTS))
+        for name, paths in variant_files().items()
+        if name not in GRADED
+        for path in paths
+    )
+    assert not orphans, (
+        f"variant files named after no graded module: {', '.join(orphans)}; "
+        f"graded modules: {', '.join(sorted(GRADED.values()))}"
+    )
+    assert MODULES, "no variant files found in tests/mutants or tests/alternatives"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_item_has_a_mutant(module: str) -> None:
+    collected = run_in_process([module], "solutions", collect_only=True)
     assert not collected.errors, collected.errors
     items = {i.item for i in collected.items}
-    assert items, f"no graded items collected for {MODULE}"
-    proven = {v.item for v in MUTANTS if not v.requires_cuda}
+    assert items, f"no graded items collected for {module}"
+    mutants, alternatives = DECLARED[module]["mutants"], DECLARED[module]["alternatives"]
+    proven = {v.item for v in mutants if not v.requires_cuda}
     unproven = sorted(items - proven)
     assert not unproven, (
-        f"items of {MODULE} without a mutant (their graders are unproven): {', '.join(unproven)}; "
-        f"add some to tests/mutants/{variant_module_name(MODULE)}.py"
+        f"items of {module} without a mutant (their graders are unproven): {', '.join(unproven)}; "
+        f"add some to tests/mutants/{variant_module_name(module)}.py"
     )
-    unknown = sorted({v.item for v in MUTANTS + ALTERNATIVES} - items)
-    assert not unknown, f"variants name items that are not graded: {', '.join(unknown)}"
+    unknown = sorted({v.item for v in mutants + alternatives} - items)
+    assert not unknown, f"variants of {module} name items that are not graded: {', '.join(unknown)}"
 
 
-@pytest.mark.parametrize("variant", MUTANTS + ALTERNATIVES, ids=str)
+@pytest.mark.parametrize("module", MODULES)
+def test_variants_edit_their_files_module(module: str) -> None:
+    # A variant copied from another module's file would edit, and prove, the wrong module.
+    declared = DECLARED[module]["mutants"] + DECLARED[module]["alternatives"]
+    strays = sorted(f"{v.name} ({v.module})" for v in declared if v.module != module)
+    assert not strays, (
+        f"variants declared in tests/*/{variant_module_name(module)}.py edit another module: "
+        + ", ".join(strays)
+    )
+
+
+@pytest.mark.parametrize("variant", MUTANTS + ALTERNATIVES, ids=variant_id)
 def test_edit_lies_in_its_items_solution_region(variant: Variant) -> None:
     source = solution_source(variant.module)
     assert source.count(variant.old) == 1, (
@@ -169,6 +221,7 @@ def test_edit_lies_in_its_items_solution_region(variant: Variant) -> None:
     )
 
 
-def test_variant_names_are_unique() -> None:
-    names = [v.name for v in MUTANTS + ALTERNATIVES]
+@pytest.mark.parametrize("module", MODULES)
+def test_variant_names_are_unique(module: str) -> None:
+    names = [v.name for v in DECLARED[module]["mutants"] + DECLARED[module]["alternatives"]]
     assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})

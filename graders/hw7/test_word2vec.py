@@ -85,6 +85,11 @@ def test_vocabulary_min_count(impl, words, min_count):
         "in order of first appearance.",
         f"words {words}, min_count={min_count} → {show(list(vocab.itos))}, expected {want}",
     )
+    check(
+        list(vocab.counts) == [words.count(w) for w in want],
+        "Vocabulary.counts[i] must be how often itos[i] occurs, for the words kept.",
+        f"words {words}, min_count={min_count} → counts {show(list(vocab.counts))}",
+    )
     try:
         vocab["zzz"]
     except KeyError as exc:
@@ -257,7 +262,7 @@ def test_sgns_step_is_sgd_on_the_summed_loss(impl, seed, vocab_size, dim, batch,
         isinstance(got_loss, float) and abs(got_loss - want_loss) < 1e-4 * max(1.0, abs(want_loss)),
         "sgns_step must return the batch's mean loss before the step, as a float.",
         given_,
-        f"expected {want_loss:.5f}, got {show(got_loss)}",
+        f"expected {want_loss:.5f}, got {type(got_loss).__name__} {show(got_loss)}",
     )
     for name in ("in_embed", "out_embed"):
         got, want = getattr(model, name).weight.detach(), getattr(reference, name).weight.detach()
@@ -319,6 +324,14 @@ def test_training_finds_clusters(impl):
         "words that share contexts must end up closer: on a corpus of three disjoint word clusters, "
         "the mean cosine similarity within a cluster must clearly exceed that across clusters.",
         f"within {within:.3f}, across {across:.3f} (window 2, dim 16, 40 epochs, lr 0.05)",
+    )
+    never_seen = support.cross_cluster_probability(model, ids)
+    check(
+        never_seen < 0.05,
+        "pairs of words that never share a sentence must get a low probability σ(v_t · u_c): "
+        "negative sampling pushes noise pairs apart, and context windows stop at sentence ends.",
+        f"mean σ(v_t · u_c) over pairs from different clusters: {never_seen:.3f} "
+        "(3-word sentences, window 2, dim 16, 40 epochs, lr 0.05)",
     )
 
 

@@ -131,16 +131,29 @@ def trainer_alone(impl: Any) -> contextlib.AbstractContextManager[None]:
     return substituted(impl, "train_word2vec", STAND_INS)
 
 
-def cluster_corpus(seed: int = 0, sentences: int = 120) -> tuple[str, list[list[str]]]:
-    """Sentences of 5 words drawn from one of three disjoint word clusters."""
+def cluster_corpus(seed: int = 0, sentences: int = 200) -> tuple[str, list[list[str]]]:
+    """Sentences of 3 words drawn from one of three disjoint word clusters, in
+    turn; short sentences, so that pairs across sentence ends would link
+    clusters that never share a sentence."""
     gen = torch.Generator().manual_seed(seed)
     clusters = [[f"{name}{i}" for i in range(5)] for name in ("alpha", "beta", "gamma")]
     lines = []
     for n in range(sentences):
         cluster = clusters[n % 3]
-        picks = torch.randint(0, len(cluster), (5,), generator=gen)
+        picks = torch.randint(0, len(cluster), (3,), generator=gen)
         lines.append(" ".join(cluster[int(i)] for i in picks))
     return ". ".join(lines) + ".", clusters
+
+
+def cross_cluster_probability(model: Any, clusters: list[list[int]]) -> float:
+    """Mean σ(v_t · u_c) over pairs of words from different clusters, which
+    never share a sentence: the model's probability for pairs it never saw."""
+    scores = torch.sigmoid(model.in_embed.weight.detach() @ model.out_embed.weight.detach().T)
+    same = torch.zeros_like(scores, dtype=torch.bool)
+    for ids in clusters:
+        index = torch.tensor(ids)
+        same[index[:, None], index] = True
+    return scores[~same].mean().item()
 
 
 def mean_cosine(vectors: torch.Tensor, a: list[int], b: list[int]) -> float:

@@ -1,0 +1,173 @@
+"""Correct answers to HW7-Q7 (hw7/word2vec) written differently from the
+reference; each replaces one item's whole solution region and must keep
+every point."""
+from __future__ import annotations
+
+from tests.variants import Variant, solution_region
+
+MODULE = "hw7/word2vec"
+
+
+def rewrite(name: str, item: str, why: str, body: str) -> Variant:
+    """A whole-region replacement of `item` by `body` (indented as in the file)."""
+    return Variant(MODULE, name, item, why, old=solution_region(MODULE, item), new=body)
+
+
+ALTERNATIVES: list[Variant] = [
+    rewrite(
+        "tokenize_regex_sentence_ends",
+        "tokenize",
+        "cuts sentences with a regex that consumes the final punctuation mark, so no period is "
+        "left for word_tokenize, and keeps tokens holding any alphanumeric character.",
+        """\
+    from nltk.tokenize import word_tokenize
+
+    sentences = []
+    for chunk in re.split(r"[.!?](?:\\s+|$)", corpus):
+        words = [
+            token.lower()
+            for token in word_tokenize(chunk, preserve_line=True)
+            if any(ch.isalnum() for ch in token)
+        ]
+        if words:
+            sentences.append(words)
+    return sentences
+""",
+    ),
+    rewrite(
+        "vocabulary_dict_loop",
+        "Vocabulary",
+        "counts with a plain dict in one loop (dicts keep insertion order) and filters in a "
+        "second.",
+        """\
+        seen: dict[str, int] = {}
+        for word in words:
+            seen[word] = seen.get(word, 0) + 1
+        self.itos, self.counts, self.stoi = [], [], {}
+        for word, count in seen.items():
+            if count >= min_count:
+                self.stoi[word] = len(self.itos)
+                self.itos.append(word)
+                self.counts.append(count)
+""",
+    ),
+    rewrite(
+        "pairs_slicing_windows",
+        "make_training_pairs",
+        "slices the left and right windows out of each sentence's id list and stacks the pairs "
+        "of every sentence, keeping an empty result two-dimensional.",
+        """\
+    rows: list[list[int]] = []
+    for sentence in sentences:
+        ids = [vocab.stoi[w] for w in sentence if w in vocab]
+        for i, target in enumerate(ids):
+            left = ids[max(0, i - window_size) : i]
+            right = ids[i + 1 : i + 1 + window_size]
+            rows.extend([target, context] for context in left + right)
+    if not rows:
+        return torch.empty((0, 2), dtype=torch.int64)
+    return torch.as_tensor(rows, dtype=torch.int64)
+""",
+    ),
+    rewrite(
+        "forward_einsum",
+        "Word2Vec",
+        "contracts the two looked-up batches with torch.einsum.",
+        """\
+        return torch.einsum("bd,bd->b", self.in_embed(targets), self.out_embed(contexts))
+""",
+    ),
+    rewrite(
+        "forward_bmm",
+        "Word2Vec",
+        "computes each pair's dot product as a (1, D) @ (D, 1) batched matrix product.",
+        """\
+        v = self.in_embed(targets).unsqueeze(1)  # (B, 1, D)
+        u = self.out_embed(contexts).unsqueeze(2)  # (B, D, 1)
+        return torch.bmm(v, u).view(-1)
+""",
+    ),
+    rewrite(
+        "loss_softplus",
+        "negative_sampling_loss",
+        "uses −log σ(x) = softplus(−x), which is just as stable, and averages with sum / B.",
+        """\
+    per_pair = F.softplus(-pos_scores) + neg_weight * F.softplus(neg_scores).sum(dim=1)
+    return per_pair.sum() / pos_scores.shape[0]
+""",
+    ),
+    rewrite(
+        "step_autograd_summed_loss",
+        "sgns_step",
+        "lets autograd differentiate the loss times the batch size (the summed loss), applies "
+        "plain SGD to the .grad fields and clears them again.",
+        """\
+    shared = negatives.dim() == 1
+    weight = (num_negatives or len(negatives)) / len(negatives) if shared else 1.0
+    v = model.in_embed(targets)
+    u = model.out_embed(contexts)
+    if shared:
+        neg = v @ model.out_embed(negatives).T
+    else:
+        neg = torch.einsum("bd,bkd->bk", v, model.out_embed(negatives))
+    loss = negative_sampling_loss((v * u).sum(-1), neg, weight)
+    tables = [model.in_embed.weight, model.out_embed.weight]
+    for table in tables:
+        table.grad = None
+    (loss * len(targets)).backward()
+    with torch.no_grad():
+        for table in tables:
+            table -= lr * table.grad
+            table.grad = None
+    return loss.item()
+""",
+    ),
+    rewrite(
+        "train_optim_sgd_per_pair_noise",
+        "train_word2vec",
+        "builds the pairs once with make_training_pairs and trains with torch.optim.SGD on the "
+        "summed negative-sampling loss, K noise words drawn per pair from unigram^0.75 and a "
+        "constant learning rate (no subsampling, window shrinking or shared noise pool).",
+        """\
+    torch.manual_seed(seed)
+    sentences = tokenize(corpus) if isinstance(corpus, str) else corpus
+    vocab = Vocabulary([w for s in sentences for w in s], min_count=min_count)
+    pairs = make_training_pairs(sentences, vocab, window_size)
+    model = Word2Vec(len(vocab), embedding_dim)
+    noise = torch.tensor(vocab.counts, dtype=torch.float) ** 0.75
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    step_size = min(batch_size, max(32, len(vocab)))
+    for _ in range(num_epochs):
+        shuffled = pairs[torch.randperm(len(pairs))]
+        total, steps = 0.0, 0
+        for batch in shuffled.split(step_size):
+            targets, contexts = batch.unbind(1)
+            negatives = torch.multinomial(noise, len(batch) * num_negatives, replacement=True)
+            v = model.in_embed(targets)
+            u_neg = model.out_embed(negatives.view(len(batch), num_negatives))
+            neg_scores = (u_neg @ v.unsqueeze(-1)).squeeze(-1)
+            mean_loss = negative_sampling_loss(model(targets, contexts), neg_scores)
+            optimizer.zero_grad()
+            (mean_loss * len(batch)).backward()
+            optimizer.step()
+            total += mean_loss.item()
+            steps += 1
+        model.loss_history.append(total / max(steps, 1))
+    return vocab, model
+""",
+    ),
+    rewrite(
+        "similar_cosine_similarity_sorted",
+        "k_most_similar",
+        "scores with F.cosine_similarity (which floors the norms, so a zero vector gives 0) and "
+        "ranks the other words with sorted().",
+        """\
+    if goal not in stoi:
+        raise KeyError(f"{goal!r} is not in the vocabulary")
+    vectors = embeddings.detach().float()
+    similarity = F.cosine_similarity(vectors, vectors[stoi[goal]].unsqueeze(0), dim=1)
+    others = [(word, similarity[row].item()) for word, row in stoi.items() if word != goal]
+    return sorted(others, key=lambda pair: pair[1], reverse=True)[: max(k, 0)]
+""",
+    ),
+]
