@@ -84,3 +84,45 @@ def _save(fig: Figure, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=100, bbox_inches="tight")
     return path
+
+
+def save_projection(
+    points: torch.Tensor,
+    labels: list[str],
+    path: str | Path,
+    title: str | None = None,
+    groups: list[str] | None = None,
+) -> Path:
+    """Save labelled 2-D points (e.g. a PCA projection of word vectors) as a PNG.
+
+    Args:
+        points: (N, 2) float tensor, on any device.
+        labels: N strings, written next to their points.
+        path: the PNG to write; missing parent directories are created.
+        title: optional figure title.
+        groups: optional N group names; each group gets its own colour and
+            a legend entry.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+    """
+    if points.dim() != 2 or points.shape[1] != 2:
+        raise ValueError(f"points: expected shape (N, 2), got {tuple(points.shape)}")
+    if len(labels) != len(points) or (groups is not None and len(groups) != len(points)):
+        raise ValueError(f"labels and groups: expected {len(points)} entries each")
+    xy = points.detach().float().cpu()
+    fig = Figure(figsize=(8, 7))
+    ax = fig.subplots()
+    names = groups if groups is not None else [""] * len(xy)
+    for name in dict.fromkeys(names):  # first-appearance order, for a stable legend
+        rows = [i for i, g in enumerate(names) if g == name]
+        ax.scatter(xy[rows, 0].numpy(), xy[rows, 1].numpy(), s=18, label=name or None)
+    for (x, y), label in zip(xy.tolist(), labels):
+        # A small offset keeps the text off its marker.
+        ax.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
+    if groups is not None:
+        ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

@@ -11,6 +11,7 @@ import sys
 
 EXPERIMENTS: dict[str, str] = {
     "hw7/conditional_gan": "dlkit.experiments.conditional_gan",
+    "hw7/word2vec": "dlkit.experiments.word2vec",
 }
 
 

@@ -1,0 +1,198 @@
+"""Skip-gram embeddings from the students' hw7 word2vec on a real corpus.
+
+Students write the tokenizer, the vocabulary, the model, the loss, the
+trainer and ``k_most_similar`` (``hw7/word2vec``); this module supplies the
+corpus, the evaluation and the figure. With no network: gensim's bundled
+Lee background corpus (about 60 000 words of news), evaluated by Spearman
+correlation with the human ratings of WordSim-353 and SimLex-999.
+
+Command line::
+
+    dlkit run hw7/word2vec --impl assignments            # the real corpus
+    dlkit run hw7/word2vec --impl assignments --demo     # the notebook's toy demo
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import torch
+
+PROJECTION = "projection.png"
+# Frequent in the Lee corpus and about different topics (bushfires, the
+# Middle East, Afghanistan, an airline strike), so their neighbourhoods
+# should separate in the projection when the embeddings are any good.
+QUERY_WORDS = ("fire", "police", "israeli", "afghanistan", "president", "qantas")
+NEIGHBOURS = 5
+# gensim's defaults, so that results compare with gensim's on the same data.
+GENSIM_LIKE = {"min_count": 2, "sample": 1e-3, "shrink_window": True}
+
+
+def pca_2d(vectors: torch.Tensor) -> torch.Tensor:
+    """(N, D) float vectors → (N, 2) float32 coordinates on the two principal axes."""
+    x = vectors.detach().float().cpu()
+    x = x - x.mean(dim=0, keepdim=True)
+    _, _, vh = torch.linalg.svd(x, full_matrices=False)
+    return x @ vh[:2].T
+
+
+def supported_kwargs(function: Any, wanted: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The entries of `wanted` that `function` accepts, and the names it does not.
+
+    The contract only fixes the five positional parameters of
+    ``train_word2vec``; a student's trainer may lack the optional ones.
+    """
+    parameters = inspect.signature(function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return dict(wanted), []
+    accepted = {k: v for k, v in wanted.items() if k in parameters}
+    return accepted, [k for k in wanted if k not in parameters]
+
+
+def run_corpus_experiment(
+    impl: Any,
+    args: argparse.Namespace,
+    corpus: str,
+    benchmarks: dict[str, list[tuple[str, str, float]]],
+) -> None:
+    """Train on `corpus`, print the scores and neighbours, save the projection.
+
+    Args:
+        impl: module-like object with ``train_word2vec`` and ``k_most_similar``
+            (see ``hw7/word2vec``).
+        args: the parsed command line.
+        corpus: raw text.
+        benchmarks: name → (word1, word2, score) triples to score against.
+    """
+    from dlkit.plots import save_projection
+    from dlkit.wordsim import evaluate_similarity
+
+    wanted = dict(GENSIM_LIKE, seed=args.seed, device=args.device, progress=not args.no_progress)
+    kwargs, missing = supported_kwargs(impl.train_word2vec, wanted)
+    if missing:
+        print(f"note: train_word2vec takes no {', '.join(missing)}; training without them")
+    start = time.perf_counter()
+    vocab, model = impl.train_word2vec(corpus, args.window, args.dim, args.epochs, args.lr, **kwargs)
+    seconds = time.perf_counter() - start
+    losses = getattr(model, "loss_history", [])
+    trend = f"; loss {losses[0]:.3f} → {losses[-1]:.3f}" if losses else ""
+    print(f"trained in {seconds:.1f} s: {len(vocab.stoi)} words{trend}")
+
+    embeddings = model.in_embed.weight.detach().float().cpu()
+    for name, pairs in benchmarks.items():
+        rho, coverage, used = evaluate_similarity(embeddings, vocab.stoi, pairs)
+        print(f"{name:>10}: Spearman {rho:.3f} on {used} of {len(pairs)} pairs "
+              f"(coverage {coverage:.0%})")
+
+    labels: list[str] = []
+    groups: list[str] = []
+    for word in QUERY_WORDS:
+        if word not in vocab.stoi:
+            print(f"{word}: not in the vocabulary")
+            continue
+        nearest = impl.k_most_similar(word, embeddings, vocab.stoi, NEIGHBOURS)
+        print(f"{word} → " + ", ".join(f"{w} ({s:.2f})" for w, s in nearest))
+        for w in [word] + [w for w, _ in nearest]:
+            if w not in labels:  # a word near two queries is drawn once
+                labels.append(w)
+                groups.append(word)
+    if len(labels) >= 2:
+        points = pca_2d(embeddings[torch.tensor([vocab.stoi[w] for w in labels])])
+        path = save_projection(
+            points, labels, Path(args.out) / PROJECTION, groups=groups,
+            title=f"skip-gram on the Lee corpus ×{args.repeat}, {args.epochs} epochs: PCA",
+        )
+        print(f"projection: {path}")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dlkit run hw7/word2vec",
+        description="Train the hw7 skip-gram on gensim's Lee corpus, score it on WordSim-353 "
+                    "and SimLex-999 and save a 2-D projection of chosen words.",
+    )
+    p.add_argument("--impl", default="assignments",
+                   help="'assignments' (default: your code), 'solutions' or a directory mirroring "
+                        "the assignments")
+    p.add_argument("--demo", action="store_true",
+                   help="only run the module's main(): the notebook's toy corpus")
+    p.add_argument("--repeat", type=_positive_int, default=1,
+                   help="copies of the Lee corpus to train on (default: 1)")
+    p.add_argument("--epochs", type=_positive_int, default=40,
+                   help="passes over the corpus (default: 40, as many words as 5 passes over 8 copies)")
+    p.add_argument("--dim", type=_positive_int, default=100, help="embedding size (default: 100)")
+    p.add_argument("--window", type=_positive_int, default=5,
+                   help="context words on each side (default: 5)")
+    p.add_argument("--lr", type=float, default=0.025, help="starting learning rate (default: 0.025)")
+    p.add_argument("--device", default="cpu", help="e.g. cpu or cuda (default: cpu)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/word2vec", help="output folder for the PNG")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Command line of the experiment; returns the exit status.
+
+    0 on success; 1 when a function is not implemented yet or the bundled
+    data is missing (the reason is printed to stderr); 2 for usage errors
+    and when the implementation cannot be loaded.
+    """
+    from dlkit import impl as impl_loader
+
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help and usage errors; callers want a status
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        device = torch.device(args.device)
+    except RuntimeError:
+        print(f"--device: not a device: {args.device!r}", file=sys.stderr)
+        return 2
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("--device: CUDA is not available on this machine", file=sys.stderr)
+        return 2
+    try:
+        impl = impl_loader.load_module("hw7/word2vec", args.impl)
+    except impl_loader.ImplError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    if not args.demo:
+        from dlkit.wordsim import load_lee_corpus, load_word_pairs
+
+        try:
+            corpus = load_lee_corpus(args.repeat)
+            benchmarks = {name: load_word_pairs(name) for name in ("wordsim353", "simlex999")}
+        except (ImportError, FileNotFoundError) as exc:  # gensim or its data files missing
+            print(exc, file=sys.stderr)
+            return 1
+
+    print(f"hw7/word2vec with {impl_loader.describe(args.impl)}")
+    try:
+        if args.demo:
+            impl.main()
+        else:
+            run_corpus_experiment(impl, args, corpus, benchmarks)
+    except NotImplementedError:
+        where = traceback.extract_tb(sys.exc_info()[2])[-1].name
+        print(f"{where} is not implemented yet ({impl_loader.describe(args.impl)})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())
