@@ -194,14 +194,24 @@ def derived(module: str, source: Path) -> dict[Path, str]:
     }
 
 
-def build(check: bool = False) -> list[str]:
-    """Write (or with check, only compare) every derived file.
+def build(check: bool = False, target: str | None = None) -> list[str]:
+    """Write (or with check, only compare) the derived files of every module,
+    or of the modules under `target` ('hw1' or 'hw1/dropout').
 
     Returns:
         Paths relative to the repository that were written (or are stale).
+
+    Raises:
+        ValueError: `target` names no solution module.
     """
+    chosen = sources()
+    if target:
+        prefix = target.strip("/").removesuffix(".py")
+        chosen = [(m, p) for m, p in chosen if m == prefix or m.startswith(prefix + "/")]
+        if not chosen:
+            raise ValueError(f"unknown target {target!r}: no solution module under it")
     changed: list[str] = []
-    for module, source in sources():
+    for module, source in chosen:
         for path, text in derived(module, source).items():
             if path.exists() and path.read_text(encoding="utf-8") == text:
                 continue

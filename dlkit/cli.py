@@ -76,7 +76,10 @@ def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def cmd_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from dlkit.build import build
 
-    stale = build(check=args.check)
+    try:
+        stale = build(check=args.check, target=args.target)
+    except ValueError as exc:
+        return _usage_error(parser, str(exc))
     if args.check:
         if stale:
             print("out of date (run `dlkit build`):\n  " + "\n  ".join(stale))
@@ -117,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     build = sub.add_parser("build", help="write stubs and notebooks from solutions/")
+    build.add_argument("target", nargs="?", help="only this assignment or module, e.g. hw1 or hw1/dropout")
     build.add_argument("--check", action="store_true", help="only report derived files that are out of date")
     build.set_defaults(func=cmd_build)
 
