@@ -1,0 +1,123 @@
+"""Definitions, stand-ins and strategies for the knowledge-distillation graders.
+
+The definitions are the handout's formulas written out in float64, as plainly
+as possible; the stand-ins let soft_loss and distillation_loss be graded
+apart from the items they call.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from graders.isolation import substituted
+
+
+def softened(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """softmax(logits / T) over the last dimension, in float64."""
+    return torch.softmax(logits.double() / temperature, dim=-1)
+
+
+def kl_batchmean(teacher_logits: torch.Tensor, student_logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """KL(softmax(t/T) ‖ softmax(s/T)) summed over classes, mean over rows, in float64."""
+    log_p = torch.log_softmax(teacher_logits.double() / temperature, dim=-1)
+    log_q = torch.log_softmax(student_logits.double() / temperature, dim=-1)
+    return (log_p.exp() * (log_p - log_q)).sum(-1).mean()
+
+
+def expected_soft(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """T² · KL(teacher ‖ student) at temperature T, batch mean, float64."""
+    return temperature**2 * kl_batchmean(teacher_logits, student_logits, temperature)
+
+
+def expected_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
+    temperature: float,
+    alpha: float,
+) -> torch.Tensor:
+    """alpha · T² · KL + (1 − alpha) · CE, batch means, float64."""
+    hard = F.cross_entropy(student_logits.double(), labels)
+    return alpha * expected_soft(student_logits, teacher_logits, temperature) + (1 - alpha) * hard
+
+
+def tolerance(dtype: torch.dtype, temperature: float = 1.0) -> float:
+    """Absolute tolerance: rounding of float32 (or float64) log-probabilities,
+    magnified by the T² factor."""
+    return (1e-9 if dtype == torch.float64 else 2e-5) * max(1.0, temperature**2)
+
+
+def close(got: torch.Tensor, want: torch.Tensor, temperature: float = 1.0) -> bool:
+    """got (the student's dtype) ≈ want (float64), within tolerance()."""
+    rtol = 1e-7 if got.dtype == torch.float64 else 1e-4
+    return torch.allclose(got.detach().double().cpu(), want.double(), atol=tolerance(got.dtype, temperature), rtol=rtol)
+
+
+# --------------------------------------------------------------------------
+# stand-ins for grading an item on its own
+
+
+def _soft_targets(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    return torch.softmax(logits / temperature, dim=-1)
+
+
+def _soft_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    log_p = torch.log_softmax(teacher_logits / temperature, dim=-1)
+    log_q = torch.log_softmax(student_logits / temperature, dim=-1)
+    return temperature**2 * (log_p.exp() * (log_p - log_q)).sum(-1).mean()
+
+
+def soft_loss_alone(impl: Any) -> contextlib.AbstractContextManager[None]:
+    """Run impl.soft_loss with a stand-in for soft_targets."""
+    return substituted(impl, "soft_loss", {"soft_targets": _soft_targets})
+
+
+def combination_alone(impl: Any) -> contextlib.AbstractContextManager[None]:
+    """Run impl.distillation_loss with stand-ins for the two items it may call."""
+    return substituted(impl, "distillation_loss", {"soft_targets": _soft_targets, "soft_loss": _soft_loss})
+
+
+# --------------------------------------------------------------------------
+# inputs
+
+temperatures = st.sampled_from([0.5, 1.0, 2.0, 3.0, 5.0, 10.0])
+alphas = st.sampled_from([0.0, 0.1, 0.5, 0.7, 0.9, 1.0])
+float_dtypes = st.sampled_from([torch.float32, torch.float64])
+
+
+@st.composite
+def logit_pairs(draw: st.DrawFn, scale: float = 3.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(student, teacher, labels): (B, C) logits of one drawn dtype and (B,) int64 labels."""
+    batch, classes = draw(st.integers(1, 5)), draw(st.integers(2, 8))
+    dtype, seed = draw(float_dtypes), draw(st.integers(0, 2**16))
+    gen = torch.Generator().manual_seed(seed)
+    student = (torch.randn(batch, classes, generator=gen, dtype=torch.float64) * scale).to(dtype)
+    teacher = (torch.randn(batch, classes, generator=gen, dtype=torch.float64) * scale).to(dtype)
+    labels = torch.randint(0, classes, (batch,), generator=gen)
+    return student, teacher, labels
+
+
+def teacher_task(device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(x, teacher_logits, labels) on `device`: 32 examples of 5 features, the
+    logits of a fixed linear teacher over 4 classes, and its predicted classes."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(32, 5, generator=gen)
+    teacher = x @ torch.randn(5, 4, generator=gen) * 2
+    return x.to(device), teacher.to(device), teacher.argmax(1).to(device)
+
+
+def given_text(student: torch.Tensor, teacher: torch.Tensor, temperature: float, **more: Any) -> str:
+    """The smallest input, as the student reads it in a message."""
+    extra = "".join(f", {k}={v if not isinstance(v, torch.Tensor) else v.tolist()}" for k, v in more.items())
+    return (
+        f"student_logits {student.tolist()}, teacher_logits {teacher.tolist()} "
+        f"({str(student.dtype).removeprefix('torch.')}), temperature={temperature}{extra}"
+    )
+
+
+def is_scalar_of(value: Any, dtype: torch.dtype) -> bool:
+    return isinstance(value, torch.Tensor) and value.dim() == 0 and value.dtype == dtype
