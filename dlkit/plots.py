@@ -126,3 +126,55 @@ def save_projection(
         ax.set_title(title)
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def save_loss_curve_grid(
+    panels: dict[str, dict[str, list[float]]],
+    path: str | Path,
+    ncols: int = 2,
+    title: str | None = None,
+    log_scale: bool = True,
+    threshold: float | None = None,
+) -> Path:
+    """Save several sets of loss curves as a grid of panels in one PNG.
+
+    Args:
+        panels: panel title → (curve name → per-step values), e.g. one panel
+            per optimiser with one curve per learning rate; an empty panel
+            is drawn with the words "no data".
+        path: the PNG to write; missing parent directories are created.
+        ncols: panels per row.
+        title: optional figure title.
+        log_scale: plot the loss on a logarithmic axis (curves over several
+            learning rates span orders of magnitude).
+        threshold: optional loss drawn as a dashed horizontal line.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+    """
+    if not panels or ncols < 1:
+        raise ValueError("panels: expected at least one panel and ncols >= 1")
+    nrows = -(-len(panels) // ncols)
+    fig = Figure(figsize=(5 * ncols, 3.6 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (name, curves) in zip(axes, panels.items()):
+        for label, values in curves.items():
+            ax.plot(range(len(values)), list(values), label=label, linewidth=1)
+        if not curves:
+            ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+        elif log_scale and all(v > 0 for values in curves.values() for v in values):
+            ax.set_yscale("log")
+        if threshold is not None:
+            ax.axhline(threshold, color="grey", linestyle="--", linewidth=0.8)
+        ax.set_title(name)
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss")
+        ax.grid(alpha=0.3)
+        if curves:
+            ax.legend(fontsize=8)
+    for ax in axes[len(panels):]:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,0 +1,328 @@
+"""References, cases and stand-ins for the hand-written optimiser graders.
+
+The references are torch.optim itself, run on a copy of the parameter with
+the same gradients; the stand-ins let `train` be graded apart from the
+update rules and the forward pass it calls. The checks shared by the four
+rules (compare with torch.optim, the in-place contract, per-parameter state,
+training the network) come last.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+from hypothesis import strategies as st
+
+from dlkit.device import default_device
+from dlkit.grading.checks import call, check, fail, show
+
+# Tolerances of every comparison with torch.optim, by dtype: float64 leaves
+# room only for a different order of the same operations, which is what
+# tells ε inside the square root from ε outside it on small gradients.
+TOLERANCE = {torch.float64: dict(rtol=1e-9, atol=1e-12), torch.float32: dict(rtol=1e-5, atol=1e-6)}
+
+LABEL_WEIGHTS = (1.0, -2.0, 0.5, 1.5)
+THRESHOLD = 0.1
+
+
+def _warm_up() -> None:
+    # torch.optim's first step imports lazily for about a second; pay it once
+    # here, at collection, rather than inside whichever test runs first.
+    p = torch.zeros(1, requires_grad=True)
+    for cls in (torch.optim.SGD, torch.optim.RMSprop, torch.optim.Adam):
+        p.grad = torch.ones(1)
+        cls([p], lr=0.1).step()
+
+
+_warm_up()
+
+
+# --------------------------------------------------------------------------
+# cases for the update rules
+
+
+@dataclass(repr=False)
+class Case:
+    """One parameter and the gradients of a few steps."""
+
+    start: torch.Tensor  # the parameter's initial value
+    grads: list[torch.Tensor]
+    lr: float
+
+    def __repr__(self) -> str:  # what hypothesis prints as the smallest failing input
+        return self.describe()
+
+    def describe(self) -> str:
+        dtype = str(self.start.dtype).removeprefix("torch.")
+        scale = max(g.abs().max().item() for g in self.grads)
+        return (
+            f"a {dtype} parameter of shape {tuple(self.start.shape)}, lr={self.lr:g}, "
+            f"{len(self.grads)} step{'s' if len(self.grads) != 1 else ''} with gradients up to "
+            f"{scale:.3g} in size"
+        )
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    """A parameter of 0 to 3 dimensions, float32 or float64, and 1 to 5
+    gradients of a drawn scale (tiny ones included: they show where ε
+    goes), about a fifth of their entries exactly zero."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=3)))
+    dtype = draw(st.sampled_from([torch.float64, torch.float32]))
+    steps = draw(st.integers(1, 5))
+    scale = draw(st.sampled_from([1e-4, 1e-2, 1.0, 10.0]))
+    lr = draw(st.sampled_from([1e-3, 0.01, 0.1, 0.5]))
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
+    device = default_device()
+    start = torch.randn(shape, generator=gen, dtype=dtype).to(device)
+    grads = []
+    for _ in range(steps):
+        g = torch.randn(shape, generator=gen, dtype=dtype) * scale
+        g[torch.rand(shape, generator=gen) < 0.2] = 0.0
+        grads.append(g.to(device))
+    return Case(start, grads, lr)
+
+
+def leaf(value: torch.Tensor) -> torch.Tensor:
+    return value.detach().clone().requires_grad_()
+
+
+def run_rule(rule: Callable[..., Any], case: Case, **hyper: Any) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Step a fresh leaf with `rule` through the case's gradients, one state
+    dict for it; returns the value after each step and the leaf itself."""
+    param, state, values = leaf(case.start), {}, []
+    for g in case.grads:
+        param.grad = g.clone()
+        if rule.__name__ == "sgd_step":
+            rule(param, case.lr, **hyper)
+        else:
+            rule(param, case.lr, state, **hyper)
+        values.append(param.detach().clone())
+    return values, param
+
+
+def run_torch(optimizer: str, case: Case, **options: Any) -> list[torch.Tensor]:
+    """The same steps with torch.optim (single-tensor code path, like a hand loop)."""
+    param = leaf(case.start)
+    cls = {"SGD": torch.optim.SGD, "RMSprop": torch.optim.RMSprop, "Adam": torch.optim.Adam}[optimizer]
+    opt = cls([param], lr=case.lr, foreach=False, **options)
+    values = []
+    for g in case.grads:
+        param.grad = g.clone()
+        opt.step()
+        values.append(param.detach().clone())
+    return values
+
+
+def first_difference(got: list[torch.Tensor], want: list[torch.Tensor]) -> tuple[int, float] | None:
+    """(step, largest difference) of the first step that differs beyond the tolerance, or None."""
+    for step, (a, b) in enumerate(zip(got, want), start=1):
+        if a.shape != b.shape or a.dtype != b.dtype or not torch.allclose(a, b, **TOLERANCE[b.dtype]):
+            diff = (a.double() - b.double()).abs().max().item() if a.shape == b.shape else math.inf
+            return step, diff
+    return None
+
+
+# --------------------------------------------------------------------------
+# the network and training loop, the graders' own
+
+
+def make_data(n_samples: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_samples, len(LABEL_WEIGHTS), generator=gen)
+    return x, x @ torch.tensor(LABEL_WEIGHTS)[:, None]
+
+
+def make_params(n_inputs: int = len(LABEL_WEIGHTS), seed: int = 0) -> list[torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    w1 = torch.randn(n_inputs, 3, generator=gen) / math.sqrt(n_inputs)
+    w2 = torch.randn(3, 1, generator=gen) / math.sqrt(3)
+    return [p.requires_grad_() for p in (w1, torch.zeros(3), w2, torch.zeros(1))]
+
+
+def forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    w1, b1, w2, b2 = params
+    return torch.clamp(x @ w1 + b1, min=0) @ w2 + b2
+
+
+def reference_training(step_fn: Callable, lr: float, max_steps: int = 1000, seed: int = 0) -> list[float]:
+    """The handout's loop with the graders' own network: losses until one is
+    below THRESHOLD or max_steps were computed."""
+    x, y = make_data(seed=seed)
+    params, states, history = make_params(seed=seed), [{} for _ in range(4)], []
+    for _ in range(max_steps):
+        loss = ((forward(params, x) - y) ** 2).mean()
+        history.append(loss.item())
+        if history[-1] < THRESHOLD:
+            break
+        loss.backward()
+        for p, s in zip(params, states):
+            step_fn(p, lr, s)
+    return history
+
+
+# stand-in update rules with the (param, lr, state) shape train expects
+
+
+def sgd(param: torch.Tensor, lr: float, state: dict) -> None:
+    with torch.no_grad():
+        param.sub_(lr * param.grad)
+    param.grad = None
+
+
+def momentum(param: torch.Tensor, lr: float, state: dict) -> None:
+    # Uses its state, so a state dict shared between parameters shows.
+    with torch.no_grad():
+        v = state.setdefault("v", torch.zeros_like(param))
+        if v.shape != param.shape:
+            raise ValueError(
+                f"the state dict passed with a parameter of shape {tuple(param.shape)} holds a "
+                f"velocity of shape {tuple(v.shape)}: it belongs to another parameter"
+            )
+        v.mul_(0.9).add_(param.grad)
+        param.sub_(lr * v)
+    param.grad = None
+
+
+class Recorder:
+    """A stand-in rule (SGD) that records which parameter and state each call gets."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int, bool]] = []  # (id(param), id(state), state was empty)
+
+    def __call__(self, param: torch.Tensor, lr: float, state: dict) -> None:
+        self.calls.append((id(param), id(state), not state))
+        state["calls"] = state.get("calls", 0) + 1
+        sgd(param, lr, state)
+
+
+def finite_floats(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, float) and math.isfinite(v) for v in values)
+
+
+# --------------------------------------------------------------------------
+# checks shared by the four update rules
+
+# rule name → (torch.optim class, its options matching the rule's defaults, stated for students)
+DEFAULTS = {
+    "sgd_step": ("SGD", {}, ""),
+    "momentum_step": ("SGD", {"momentum": 0.9}, "beta=0.9"),
+    "rmsprop_step": ("RMSprop", {}, "alpha=0.99, eps=1e-8"),
+    "adam_step": ("Adam", {}, "betas=(0.9, 0.999), eps=1e-8"),
+}
+HYPER = {  # rule keyword → torch.optim keyword
+    "beta": "momentum", "alpha": "alpha", "eps": "eps", "betas": "betas",
+}
+
+
+def rule_of(impl: Any, name: str) -> Callable[..., Any]:
+    rule = getattr(impl, name, None)
+    if not callable(rule):
+        call(name, impl)  # fails with the missing / not-a-function sentence
+    return rule
+
+
+def compare(impl: Any, name: str, case: Case, hyper: dict[str, Any], what: str) -> None:
+    """The rule's values after each step must match torch.optim's."""
+    optimizer, options, _ = DEFAULTS[name]
+    options = dict(options, **{HYPER[k]: v for k, v in hyper.items()})
+    got, _ = run_rule(rule_of(impl, name), case, **hyper)
+    want = run_torch(optimizer, case, **options)
+    where = first_difference(got, want)
+    if where is not None:
+        step, diff = where
+        settings = ", ".join(f"{k}={v}" for k, v in hyper.items()) or "default hyperparameters"
+        fail(
+            f"{name} must give the same parameter values as torch.optim.{optimizer}"
+            f"({', '.join(f'{k}={v}' for k, v in options.items())}) at every step, {what}.",
+            f"{case.describe()}, {settings}",
+            f"step {step}: expected {show(want[step - 1])}",
+            f"got {show(got[step - 1])} (largest difference {diff:.3g}; "
+            f"tolerance {TOLERANCE[case.start.dtype]})",
+        )
+
+
+def worked_case(grads: list[list[float]], lr: float) -> Case:
+    start = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    return Case(start, [torch.tensor(g, dtype=torch.float64) for g in grads], lr)
+
+
+def check_contract(impl: Any, name: str) -> None:
+    """In place, still a leaf that requires grad, gradient cleared, state filled."""
+    rule = rule_of(impl, name)
+    param = leaf(torch.tensor([1.0, -2.0, 3.0]))
+    before = param.detach().clone()
+    param.grad = torch.tensor([0.5, 0.5, -0.5])
+    state: dict = {}
+    rule(param, 0.1) if name == "sgd_step" else rule(param, 0.1, state)
+    check(
+        not torch.equal(param.detach(), before),
+        f"{name} must update the parameter it receives in place (e.g. `param -= ...` inside "
+        "torch.no_grad()), not return or rebind a new tensor.",
+        f"param {before.tolist()}, grad [0.5, 0.5, -0.5], lr=0.1 → param unchanged",
+    )
+    check(
+        param.is_leaf and param.requires_grad,
+        f"{name} must leave the parameter a leaf tensor that requires grad: update it under "
+        "torch.no_grad() so autograd does not record the update.",
+        f"after the step: is_leaf={param.is_leaf}, requires_grad={param.requires_grad}",
+    )
+    grad = param.grad
+    check(
+        grad is None or not bool(grad.any()),
+        f"{name} must clear the gradient after the update (`param.grad = None`): backward() adds "
+        "to .grad, so a gradient left there is counted again at the next step.",
+        f"after the step param.grad is {show(grad)}",
+    )
+    if name != "sgd_step":
+        check(
+            isinstance(state, dict) and len(state) > 0,
+            f"{name} must keep its running quantities in the state dict it receives (the caller "
+            "gives each parameter its own dict, empty at first).",
+            f"after the first step the state dict is {show(state)}",
+        )
+
+
+def check_per_parameter(impl: Any, name: str) -> None:
+    """Two parameters stepped alternately, each with its own state, end as if stepped alone."""
+    rule = rule_of(impl, name)
+    gen = torch.Generator().manual_seed(1)
+    cases = [
+        Case(torch.randn(3, generator=gen, dtype=torch.float64),
+                     [torch.randn(3, generator=gen, dtype=torch.float64) for _ in range(3)], 0.1),
+        Case(torch.randn(2, 2, generator=gen, dtype=torch.float64),
+                     [torch.randn(2, 2, generator=gen, dtype=torch.float64) * 5 for _ in range(3)], 0.1),
+    ]
+    alone = [run_rule(rule, case)[0][-1] for case in cases]
+    params, states = [leaf(c.start) for c in cases], [{}, {}]
+    for step in range(3):
+        for param, state, case in zip(params, states, cases):
+            param.grad = case.grads[step].clone()
+            rule(param, 0.1, state)
+    for which, (param, want) in enumerate(zip(params, alone)):
+        check(
+            torch.allclose(param.detach(), want, **TOLERANCE[torch.float64]),
+            f"{name} must keep everything it remembers in the state dict of the parameter it "
+            "updates: two parameters stepped alternately, each with its own dict, must end exactly "
+            "as if each had been stepped alone (no global variables, no state shared between "
+            "parameters).",
+            "parameters of shapes (3,) and (2, 2), 3 alternating steps, lr=0.1, default hyperparameters",
+            f"parameter {which + 1}: expected {show(want)}, got {show(param.detach())}",
+        )
+
+
+def check_trains_network(impl: Any, name: str) -> None:
+    rule = rule_of(impl, name)
+    if name == "sgd_step":
+        step = lambda param, lr, state: rule(param, lr)  # noqa: E731
+    else:
+        step = lambda param, lr, state: rule(param, lr, state)  # noqa: E731
+    history = reference_training(step, lr=1e-2)
+    check(
+        finite_floats(history) and history[-1] < THRESHOLD,
+        f"training the handout's network (4 inputs → 3 ReLU → 1, MSE) with {name} at lr=1e-2 must "
+        f"bring the loss below {THRESHOLD} within 1000 steps.",
+        f"after {len(history)} steps the loss is {history[-1]:.4g} (it started at {history[0]:.4g})",
+    )
