@@ -9,6 +9,7 @@ scikit-learn and works offline.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 import torch
 from torch.nn import functional as F
@@ -47,7 +48,11 @@ def load_digits_images(image_size: int = 28) -> TensorDataset:
 
 
 def load_mnist(
-    root: str | Path, train: bool = True, download: bool = False, fashion: bool = False
+    root: str | Path,
+    train: bool = True,
+    download: bool = False,
+    fashion: bool = False,
+    transform: Callable[[Any], Any] | None = None,
 ) -> Dataset:
     """MNIST or Fashion-MNIST through torchvision, scaled to [-1, 1].
 
@@ -59,11 +64,14 @@ def load_mnist(
         download: fetch the files into ``root`` if they are missing (needs a
             network). Never done unless asked.
         fashion: Fashion-MNIST instead of MNIST.
+        transform: applied to each 28×28 grey PIL image instead of the
+            default scaling to [-1, 1] (e.g. an augmentation ending in
+            ``ToTensor()``); None keeps the default.
 
     Returns:
-        torchvision dataset whose items are ``(image, label)``: image
-        (1, 28, 28) float32 in [-1, 1] (0 → -1, 255 → 1), label an ``int``
-        in 0..9.
+        torchvision dataset whose items are ``(image, label)``: by default
+        image (1, 28, 28) float32 in [-1, 1] (0 → -1, 255 → 1), otherwise
+        whatever ``transform`` returns; label an ``int`` in 0..9.
 
     Raises:
         FileNotFoundError: the files are missing and ``download`` is False.
@@ -71,9 +79,10 @@ def load_mnist(
     from torchvision import datasets, transforms
 
     cls = datasets.FashionMNIST if fashion else datasets.MNIST
-    transform = transforms.Compose(
-        [transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]
-    )
+    if transform is None:
+        transform = transforms.Compose(
+            [transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]
+        )
     try:
         return cls(root=str(root), train=train, download=download, transform=transform)
     except RuntimeError as exc:

@@ -10,6 +10,7 @@ import importlib
 import sys
 
 EXPERIMENTS: dict[str, str] = {
+    "hw1/fashion_mlp": "dlkit.experiments.fashion_mlp",
     "hw1/optimizers": "dlkit.experiments.optimizers",
     "hw7/conditional_gan": "dlkit.experiments.conditional_gan",
     "hw7/word2vec": "dlkit.experiments.word2vec",

@@ -62,13 +62,12 @@ def close(got: torch.Tensor, want: torch.Tensor, temperature: float = 1.0) -> bo
 
 
 def _soft_targets(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    return torch.softmax(logits / temperature, dim=-1)
+    return softened(logits, temperature).to(logits.dtype)
 
 
 def _soft_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    log_p = torch.log_softmax(teacher_logits / temperature, dim=-1)
-    log_q = torch.log_softmax(student_logits / temperature, dim=-1)
-    return temperature**2 * (log_p.exp() * (log_p - log_q)).sum(-1).mean()
+    # Differentiable in the student's logits: distillation_loss is also graded on its gradient.
+    return expected_soft(student_logits, teacher_logits, temperature).to(student_logits.dtype)
 
 
 def soft_loss_alone(impl: Any) -> contextlib.AbstractContextManager[None]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
+import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from dlkit.device import default_device
@@ -151,14 +152,16 @@ def reference_training(step_fn: Callable, lr: float, max_steps: int = 1000, seed
     """The handout's loop with the graders' own network: losses until one is
     below THRESHOLD or max_steps were computed."""
     x, y = make_data(seed=seed)
-    params, states, history = make_params(seed=seed), [{} for _ in range(4)], []
-    for _ in range(max_steps):
-        loss = ((forward(params, x) - y) ** 2).mean()
-        history.append(loss.item())
+    params, states = make_params(seed=seed), [{} for _ in range(4)]
+    history: list[float] = []
+    while len(history) < max_steps:
+        mse = F.mse_loss(forward(params, x), y)
+        history.append(float(mse))
         if history[-1] < THRESHOLD:
-            break
-        loss.backward()
-        for p, s in zip(params, states):
+            return history
+        # The rules read param.grad; autograd.grad gives the same gradients.
+        for p, g, s in zip(params, torch.autograd.grad(mse, params), states):
+            p.grad = g
             step_fn(p, lr, s)
     return history
 

@@ -1,0 +1,356 @@
+"""Graders for HW1-Q5, the Fashion-MNIST MLP (module hw1/fashion_mlp).
+
+Per item: the contract's fixed values first (layer sizes, the transforms'
+outputs), then properties over generated inputs, then behaviour on tiny
+data. train_epoch and evaluate run on the graders' own networks with a
+recording SGD stand-in, so they are graded apart from build_mlp and
+make_optimizer.
+"""
+from __future__ import annotations
+
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+from torchvision import transforms
+
+from dlkit.device import default_device
+from dlkit.grading.checks import call, check, describe, graded
+from graders.hw1 import mlp_support as support
+
+MODULE = "hw1/fashion_mlp"
+# Each example builds or trains a network: fewer examples keep the file fast.
+FEW = settings(max_examples=10)
+
+
+# --------------------------------------------------------------------------
+# build_mlp
+
+
+@graded("build_mlp", points=1)
+def test_mlp_layer_sizes(impl):
+    model = call("build_mlp", impl)
+    check(isinstance(model, nn.Module), "build_mlp() must return an nn.Module.", f"got {describe(model)}")
+    sizes = [(m.in_features, m.out_features) for m in model.modules() if isinstance(m, nn.Linear)]
+    check(
+        sizes == support.MLP_SIZES,
+        "build_mlp() must have exactly four fully connected layers, 784 → 512 → 256 → 128 → 10, "
+        "in that order.",
+        f"its nn.Linear layers (in, out): {sizes}",
+    )
+
+
+@graded("build_mlp", points=2)
+@FEW
+@given(st.integers(1, 6), st.booleans(), st.integers(0, 1000))
+def test_mlp_log_probabilities(impl, n, flat, seed):
+    support.check_log_probabilities(impl, "build_mlp", n, flat, seed)
+
+
+# --------------------------------------------------------------------------
+# build_overfitting_mlp
+
+
+@graded("build_overfitting_mlp", points=1)
+@FEW
+@given(st.integers(1, 4), st.booleans())
+def test_overfitting_log_probabilities(impl, n, flat):
+    support.check_log_probabilities(impl, "build_overfitting_mlp", n, flat, seed=n)
+
+
+@graded("build_overfitting_mlp", points=1)
+def test_overfitting_is_larger(impl):
+    model = call("build_overfitting_mlp", impl)
+    check(isinstance(model, nn.Module), "build_overfitting_mlp() must return an nn.Module.")
+    count = support.parameter_count(model)
+    check(
+        count > support.MLP_PARAMETERS,
+        "build_overfitting_mlp() must have more parameters than the 784-512-256-128-10 network "
+        f"({support.MLP_PARAMETERS:,}): more layers of fewer units can mean fewer parameters.",
+        f"it has {count:,}",
+    )
+
+
+# --------------------------------------------------------------------------
+# train_transform
+
+
+@graded("train_transform", points=1)
+@given(st.integers(0, 10_000))
+def test_train_transform_shape_and_scale(impl, seed):
+    transform = call("train_transform", impl)
+    image = support.random_image(seed)
+    torch.manual_seed(seed)
+    out = transform(image)
+    check(
+        isinstance(out, torch.Tensor) and out.dtype == torch.float32 and tuple(out.shape) == (1, 28, 28),
+        "train_transform() must turn a 28×28 grey PIL image into a float32 tensor (1, 28, 28): "
+        "crop back to 28 after padding, and end with ToTensor.",
+        f"random image (seed {seed}) → {describe(out)}",
+    )
+    check(
+        float(out.min()) >= 0.0 and float(out.max()) <= 1.0,
+        "train_transform() must give pixels in [0, 1], the scale of eval_transform() (ToTensor): "
+        "training and test images must be on the same scale.",
+        f"random image (seed {seed}) → values in [{float(out.min()):.3f}, {float(out.max()):.3f}]",
+    )
+
+
+@graded("train_transform", points=1)
+def test_train_transform_is_random_and_moves(impl):
+    transform = call("train_transform", impl)
+    plain = transforms.ToTensor()(support.bar_image())
+    outs = []
+    for seed in range(40):
+        torch.manual_seed(seed)
+        outs.append(transform(support.bar_image()))
+    check(
+        all(isinstance(o, torch.Tensor) and o.shape == plain.shape for o in outs),
+        "train_transform() must return (1, 28, 28) tensors.",
+    )
+    check(
+        any(not torch.equal(o, outs[0]) for o in outs) and any(not torch.equal(o, plain) for o in outs),
+        "train_transform() must augment at random: the same image must come out differently for "
+        "different random draws.",
+        "a 28×28 image of a horizontal bar, 40 draws (torch.manual_seed(0..39)): all identical",
+    )
+    shifts, angles = support.motion(outs, plain)
+    check(
+        shifts and max(shifts) >= 1.0,
+        "train_transform() must translate the image (a random translation and a random crop "
+        "with padding 4): the centre of a bar never moved by a pixel.",
+        f"40 draws: largest shift {max(shifts, default=0):.2f} pixels",
+    )
+    check(
+        angles and max(angles) >= 3.0,
+        "train_transform() must rotate the image at random (up to 10°): a horizontal bar "
+        "never turned by 3° or more.",
+        f"40 draws: largest angle {max(angles, default=0):.1f}°",
+    )
+    check(
+        max(angles) <= 15.0,
+        "train_transform()'s rotations must stay small (up to 10°), or the garment changes meaning.",
+        f"40 draws: largest angle {max(angles):.1f}°",
+    )
+
+
+# --------------------------------------------------------------------------
+# eval_transform
+
+
+@graded("eval_transform", points=2)
+@given(st.integers(0, 10_000))
+def test_eval_transform_is_to_tensor(impl, seed):
+    transform = call("eval_transform", impl)
+    for image, what in ((support.random_image(seed), f"random image (seed {seed})"),
+                        (support.bar_image(), "a horizontal bar")):
+        want = transforms.ToTensor()(image)
+        for draw in range(3):
+            torch.manual_seed(seed + draw)
+            out = transform(image)
+            check(
+                isinstance(out, torch.Tensor) and out.shape == want.shape and out.dtype == want.dtype,
+                "eval_transform() must turn a 28×28 grey PIL image into a float32 tensor (1, 28, 28).",
+                f"{what} → {describe(out)}",
+            )
+            check(
+                torch.equal(out, want),
+                "eval_transform() must be ToTensor() and nothing else, the same output every time: "
+                "the test set is never augmented (nor rescaled differently from training).",
+                f"{what}, draw {draw + 1}: largest difference from ToTensor() "
+                f"{(out - want).abs().max().item():.3g}",
+            )
+
+
+# --------------------------------------------------------------------------
+# make_optimizer
+
+
+@graded("make_optimizer", points=1)
+def test_optimizer_covers_every_parameter(impl):
+    model = support.two_layers()
+    opt = call("make_optimizer", impl, model)
+    check(
+        isinstance(opt, torch.optim.SGD),
+        "make_optimizer must return torch.optim.SGD, the handout's optimiser.",
+        f"got {type(opt).__name__}",
+    )
+    held = [id(p) for g in opt.param_groups for p in g["params"]]
+    wanted = [id(p) for p in model.parameters()]
+    check(
+        sorted(held) == sorted(wanted),
+        "make_optimizer's SGD must hold every parameter of the model, each once.",
+        f"model with {len(wanted)} parameter tensors; the optimiser holds {len(held)}, "
+        f"{len(set(held) & set(wanted))} of them the model's",
+    )
+
+
+@graded("make_optimizer", points=1)
+@given(st.sampled_from([0.5, 0.01, 1e-3]), st.sampled_from([0.0, 0.005, 0.1]))
+def test_optimizer_hyperparameters(impl, lr, weight_decay):
+    defaults = call("make_optimizer", impl, support.two_layers())
+    got = [(g.get("lr"), g.get("weight_decay")) for g in defaults.param_groups]
+    check(
+        all(v == (0.01, 0.0) for v in got),
+        "make_optimizer(model) must default to lr=0.01 and weight_decay=0.",
+        f"param groups' (lr, weight_decay): {got}",
+    )
+    opt = call("make_optimizer", impl, support.two_layers(), lr=lr, weight_decay=weight_decay)
+    got = [(g.get("lr"), g.get("weight_decay")) for g in opt.param_groups]
+    check(
+        all(v == (lr, weight_decay) for v in got),
+        "make_optimizer(model, lr, weight_decay) must pass both on to SGD: every param group must "
+        "hold them.",
+        f"lr={lr}, weight_decay={weight_decay} → param groups' (lr, weight_decay): {got}",
+    )
+
+
+# --------------------------------------------------------------------------
+# train_epoch
+
+
+@graded("train_epoch", points=2)
+@FEW
+@given(st.integers(0, 1000), st.sampled_from([(20, 8), (9, 4), (6, 6)]))
+def test_train_epoch_one_step_per_batch(impl, seed, case):
+    n, batch_size = case
+    model, opt, _, want = support.train_case(impl, n, batch_size, seed)
+    given_ = f"{n} examples in batches of {batch_size}"
+    check(
+        len(opt.grads) == len(want["grads"]),
+        "train_epoch must take one optimiser step per batch.",
+        f"{given_}: {len(want['grads'])} batches, {len(opt.grads)} steps",
+    )
+    for k, (got, expected) in enumerate(zip(opt.grads, want["grads"])):
+        ok = all(g is not None and torch.allclose(g, e, atol=1e-6, rtol=1e-4) for g, e in zip(got, expected))
+        check(
+            ok,
+            "at every step the gradients must be those of the current batch's mean NLL loss alone: "
+            "clear them (optimizer.zero_grad()) before each backward, or they add up over batches.",
+            f"{given_}: wrong gradients at the step of batch {k + 1}",
+        )
+
+
+@graded("train_epoch", points=1)
+@FEW
+@given(st.integers(0, 1000), st.sampled_from([(20, 8), (9, 4), (13, 6)]))
+def test_train_epoch_means_over_examples(impl, seed, case):
+    n, batch_size = case
+    _, _, out, want = support.train_case(impl, n, batch_size, seed)
+    got = support.pair(out)
+    given_ = f"{n} examples in batches of {batch_size} (sizes {want['sizes']})"
+    check(got is not None, "train_epoch must return (mean loss, accuracy), two numbers.", f"got {describe(out)}")
+    loss, accuracy = got
+    check(
+        support.close(loss, want["loss"]) and support.close(accuracy, want["accuracy"]),
+        "train_epoch must return the mean loss over all examples (each batch's mean loss weighed by "
+        "its size) and the fraction of all examples predicted right, both as computed before each "
+        "batch's step.",
+        given_,
+        f"expected ({want['loss']:.5f}, {want['accuracy']:.4f}), got ({loss:.5f}, {accuracy:.4f})"
+        + support.mean_hint(loss, accuracy, want),
+    )
+
+
+@graded("train_epoch", points=1)
+def test_train_epoch_in_training_mode(impl):
+    model, _, _, _ = support.train_case(impl, 9, 4, seed=3)
+    check(
+        model.calls and all(training for training, _ in model.calls),
+        "train_epoch must put the model in training mode (model.train()) before its forward passes: "
+        "evaluate leaves it in evaluation mode, where dropout and batch norm do not train.",
+        "9 examples in batches of 4, the model starting in eval mode",
+    )
+
+
+@graded("train_epoch", points=1)
+def test_train_epoch_reduces_the_loss(impl):
+    device = default_device()
+    model = support.TinyNet(1).to(device)
+    images, labels = support.data(64, 1)
+    opt = support.PlainSGD(model.parameters(), lr=0.5)
+    history = []
+    for _ in range(5):
+        got = support.pair(call("train_epoch", impl, model, support.loader(images, labels, 16), opt, device))
+        check(got is not None, "train_epoch must return (mean loss, accuracy), two numbers.")
+        history.append(got)
+    losses = [round(v, 4) for v, _ in history]
+    check(
+        all(v == v for v in losses) and losses[-1] < losses[0] * 0.9,
+        "five epochs of train_epoch on 64 learnable examples must reduce the loss.",
+        f"losses per epoch: {losses}",
+    )
+
+
+# --------------------------------------------------------------------------
+# evaluate
+
+EVAL_CASES = {
+    "last batch all wrong": ([4, 4, 2], [True, True, False]),
+    "last batch all right": ([4, 4, 3], [False, False, True]),
+}
+
+
+@graded("evaluate", points=2)
+@FEW
+@given(st.sampled_from(sorted(EVAL_CASES)), st.integers(0, 1000))
+def test_evaluate_over_the_whole_loader(impl, case, seed):
+    sizes, right = EVAL_CASES[case]
+    images, labels = support.known_case(sizes, right, seed)
+    want = support.expected_eval(images, labels, sizes)
+    device = default_device()
+    model = support.KnownClassifier().to(device).eval()
+    out = call("evaluate", impl, model, support.loader(images, labels, sizes[0]), device)
+    got = support.pair(out)
+    check(got is not None, "evaluate must return (mean loss, accuracy), two numbers.", f"got {describe(out)}")
+    loss, accuracy = got
+    check(
+        support.close(loss, want["loss"]) and support.close(accuracy, want["accuracy"]),
+        "evaluate must return the mean NLL loss over all examples and the fraction of all "
+        "examples predicted right, not the last batch's values nor a plain mean of batch values.",
+        f"{sum(sizes)} examples in batches of sizes {sizes}, {case}",
+        f"expected ({want['loss']:.5f}, {want['accuracy']:.4f}), got ({loss:.5f}, {accuracy:.4f})"
+        + support.mean_hint(loss, accuracy, want),
+    )
+
+
+@graded("evaluate", points=1)
+def test_evaluate_in_eval_mode_without_gradients(impl):
+    sizes = [4, 4, 2]
+    images, labels = support.known_case(sizes, [True, False, True], 0)
+    device = default_device()
+    model = support.KnownClassifier().to(device).train()  # left in training mode, as after train_epoch
+    call("evaluate", impl, model, support.loader(images, labels, 4), device)
+    check(model.calls, "evaluate must run the model on the loader's batches.")
+    check(
+        not any(training for training, _ in model.calls),
+        "evaluate must put the model in evaluation mode (model.eval()): dropout and batch norm "
+        "behave differently when training.",
+        "a model left in training mode by train_epoch",
+    )
+    check(
+        not any(grad for _, grad in model.calls),
+        "evaluate must run the model without gradients (torch.no_grad()): nothing is learnt, and "
+        "the graph costs memory.",
+    )
+
+
+@graded("evaluate", points=1)
+def test_evaluate_changes_nothing(impl):
+    sizes = [4, 4, 2]
+    images, labels = support.known_case(sizes, [True, False, True], 1)
+    device = default_device()
+    model = support.KnownClassifier().to(device).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    call("evaluate", impl, model, support.loader(images, labels, 4), device)
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
+    check(
+        not changed,
+        "evaluate must not change the model: no parameter update, and no batch-norm statistics "
+        "(they move in training mode).",
+        f"changed: {', '.join(changed)}",
+    )
+    check(
+        all(p.grad is None for p in model.parameters()),
+        "evaluate must not compute gradients: no backward pass.",
+    )
