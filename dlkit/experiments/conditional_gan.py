@@ -11,14 +11,16 @@ Command line::
 from __future__ import annotations
 
 import argparse
-import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
+
+from dlkit.experiments.common import (
+    Exit, check_device, command, load_impl, parse_args, positive_int, students_code,
+)
 
 SAMPLES_PER_CLASS = 8
 SAMPLES_FINAL = "samples_final.png"
@@ -216,13 +218,6 @@ def _check_scalar(loss: Any, where: str) -> None:
         raise ValueError(f"{where} must return a scalar tensor, got {shape}")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     from dlkit.data import DATASETS
 
@@ -238,10 +233,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--impl", default="assignments",
                    help="'assignments' (default: your code), 'solutions' or a directory mirroring "
                         "the assignments")
-    p.add_argument("--epochs", type=_positive_int, default=20, help="passes over the data (default: 20)")
-    p.add_argument("--steps", type=_positive_int, default=None, help="stop after this many steps")
-    p.add_argument("--batch-size", type=_positive_int, default=128)
-    p.add_argument("--z-dim", type=_positive_int, default=64)
+    p.add_argument("--epochs", type=positive_int, default=20, help="passes over the data (default: 20)")
+    p.add_argument("--steps", type=positive_int, default=None, help="stop after this many steps")
+    p.add_argument("--batch-size", type=positive_int, default=128)
+    p.add_argument("--z-dim", type=positive_int, default=64)
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--device", default=None, help="e.g. cpu or cuda (default: cuda if present)")
     p.add_argument("--seed", type=int, default=0)
@@ -259,51 +254,32 @@ def run(argv: list[str] | None = None) -> int:
     (the reason is printed to stderr); 2 for usage errors and when the
     implementation cannot be loaded.
     """
+    return command(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> None:
     from dlkit import impl as impl_loader
     from dlkit.data import get_image_dataset
 
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help and usage errors; callers want a status
-        return exc.code if isinstance(exc.code, int) else 2
-    if args.device is not None:
-        try:
-            device = torch.device(args.device)
-        except RuntimeError:
-            print(f"--device: not a device: {args.device!r}", file=sys.stderr)
-            return 2
-        if device.type == "cuda" and not torch.cuda.is_available():
-            print("--device: CUDA is not available on this machine", file=sys.stderr)
-            return 2
-
-    try:
-        impl = impl_loader.load_module("hw7/conditional_gan", args.impl)
-    except impl_loader.ImplError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    args = parse_args(_parser(), argv)
+    check_device(args.device)
+    impl = load_impl("hw7/conditional_gan", args.impl)
     try:
         dataset = get_image_dataset(args.data, root=args.root, download=args.download)
     except (FileNotFoundError, RuntimeError) as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        raise Exit(1, str(exc)) from None
 
     print(f"training on {args.data} ({len(dataset)} images) with {impl_loader.describe(args.impl)}")
-    try:
+    with students_code(args.impl):
         train_conditional_gan(
             impl, dataset, n_epochs=args.epochs, max_steps=args.steps,
             batch_size=args.batch_size, z_dim=args.z_dim, lr=args.lr, device=args.device,
             out_dir=args.out, display_step=args.display_step, seed=args.seed,
             progress=not args.no_progress,
         )
-    except NotImplementedError:
-        where = traceback.extract_tb(sys.exc_info()[2])[-1].name
-        print(f"{where} is not implemented yet ({impl_loader.describe(args.impl)})", file=sys.stderr)
-        return 1
     out = Path(args.out)
     print(f"samples: {out / SAMPLES_FINAL}")
     print(f"loss curves: {out / LOSS_CURVES}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import traceback
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
+
+from dlkit.experiments.common import (
+    Exit, check_device, command, load_impl, parse_args, positive_int, students_code,
+)
 
 RUNS = ("plain", "overfitting", "augmented", "weight_decay")
 COMPARISON = "comparison.png"
@@ -187,13 +189,6 @@ def save_figures(histories: dict[str, dict[str, list[float]]], out_dir: str | Pa
     return paths
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
 def _run_names(text: str) -> tuple[str, ...]:
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     unknown = [n for n in names if n not in RUNS]
@@ -219,16 +214,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="'assignments' (default: your code), 'solutions' or a directory mirroring "
                         "the assignments")
     p.add_argument("--runs", type=_run_names, default=RUNS, help=f"comma-separated subset of {','.join(RUNS)}")
-    p.add_argument("--epochs", type=_positive_int, default=None,
+    p.add_argument("--epochs", type=positive_int, default=None,
                    help="epochs per run (default: 10 on (Fashion-)MNIST, 30 on digits)")
-    p.add_argument("--batch-size", type=_positive_int, default=None,
+    p.add_argument("--batch-size", type=positive_int, default=None,
                    help="default: 64 on (Fashion-)MNIST, 16 on digits")
     p.add_argument("--lr", type=float, default=None,
                    help="SGD learning rate (default: 0.01 on (Fashion-)MNIST, 0.05 on digits)")
     p.add_argument("--weight-decay", type=float, default=0.005, help="of the weight_decay run (default: 0.005)")
     p.add_argument("--base", choices=("overfitting", "plain"), default="overfitting",
                    help="network of the augmented and weight_decay runs (default: overfitting)")
-    p.add_argument("--limit", type=_positive_int, default=None, help="use only this many training images")
+    p.add_argument("--limit", type=positive_int, default=None, help="use only this many training images")
     p.add_argument("--device", default=None, help="e.g. cpu or cuda (default: cuda if present)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/fashion_mlp", help="output folder for the PNG and JSON files")
@@ -243,27 +238,15 @@ def run(argv: list[str] | None = None) -> int:
     (the reason is printed to stderr); 2 for usage errors and when the
     implementation cannot be loaded.
     """
+    return command(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> None:
     from dlkit import impl as impl_loader
 
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help and usage errors; callers want a status
-        return exc.code if isinstance(exc.code, int) else 2
-    if args.device is not None:
-        try:
-            device = torch.device(args.device)
-        except RuntimeError:
-            print(f"--device: not a device: {args.device!r}", file=sys.stderr)
-            return 2
-        if device.type == "cuda" and not torch.cuda.is_available():
-            print("--device: CUDA is not available on this machine", file=sys.stderr)
-            return 2
-    try:
-        impl = impl_loader.load_module("hw1/fashion_mlp", args.impl)
-    except impl_loader.ImplError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    args = parse_args(_parser(), argv)
+    check_device(args.device)
+    impl = load_impl("hw1/fashion_mlp", args.impl)
 
     epochs, batch_size, lr = DEFAULTS[args.data]
     epochs, batch_size = args.epochs or epochs, args.batch_size or batch_size
@@ -271,18 +254,14 @@ def run(argv: list[str] | None = None) -> int:
     print(f"hw1/fashion_mlp on {args.data}: {epochs} epochs per run, batch {batch_size}, lr {lr}, "
           f"with {impl_loader.describe(args.impl)}")
     try:
-        histories = train_runs(
-            impl, args.data, runs=args.runs, epochs=epochs, batch_size=batch_size, lr=lr,
-            weight_decay=args.weight_decay, base=args.base, limit=args.limit, root=args.root,
-            download=args.download, device=args.device, seed=args.seed, progress=not args.no_progress,
-        )
-    except NotImplementedError:
-        where = traceback.extract_tb(sys.exc_info()[2])[-1].name
-        print(f"{where} is not implemented yet ({impl_loader.describe(args.impl)})", file=sys.stderr)
-        return 1
+        with students_code(args.impl):
+            histories = train_runs(
+                impl, args.data, runs=args.runs, epochs=epochs, batch_size=batch_size, lr=lr,
+                weight_decay=args.weight_decay, base=args.base, limit=args.limit, root=args.root,
+                download=args.download, device=args.device, seed=args.seed, progress=not args.no_progress,
+            )
     except (FileNotFoundError, RuntimeError) as exc:  # missing files, a failed download
-        print(exc, file=sys.stderr)
-        return 1
+        raise Exit(1, str(exc)) from None
     for name, h in histories.items():
         print(f"{name:>12}: train loss {h['train_loss'][-1]:.4f} (best test loss {min(h['test_loss']):.4f}, "
               f"last {h['test_loss'][-1]:.4f}), test accuracy {h['test_accuracy'][-1]:.4f}")
@@ -292,7 +271,6 @@ def run(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / HISTORY).write_text(json.dumps(histories, indent=1), encoding="utf-8")
     print(f"history: {out / HISTORY}")
-    return 0
 
 
 if __name__ == "__main__":

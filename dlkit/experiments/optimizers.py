@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
+
+from dlkit.experiments.common import command, load_impl, not_implemented_reason, parse_args, positive_int
 
 LEARNING_RATES = (1e-4, 1e-3, 1e-2, 1e-1)
 FIGURE = "loss_curves.png"
@@ -51,8 +52,7 @@ def run_all(
             try:
                 history = impl.train(step_fn, lr, max_steps=max_steps, threshold=threshold, seed=seed)
             except NotImplementedError:
-                where = traceback.extract_tb(sys.exc_info()[2])[-1].name
-                failures[name] = f"{where} is not implemented yet"
+                failures[name] = not_implemented_reason()
                 histories[name] = {}
                 break
             histories[name][f"lr={lr:g}"] = [float(v) for v in history]
@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--impl", default="assignments",
                    help="'assignments' (default: your code), 'solutions' or a directory mirroring "
                         "the assignments")
-    p.add_argument("--max-steps", type=int, default=1000, help="steps per run at most (default: 1000)")
+    p.add_argument("--max-steps", type=positive_int, default=1000, help="steps per run at most (default: 1000)")
     p.add_argument("--threshold", type=float, default=0.1, help="stop below this loss (default: 0.1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/optimizers", help="output folder for the PNG file")
@@ -94,22 +94,15 @@ def run(argv: list[str] | None = None) -> int:
     stay empty and the reason is printed); 1 when no rule could run; 2 for
     usage errors and when the implementation cannot be loaded.
     """
+    return command(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     from dlkit import impl as impl_loader
     from dlkit.plots import save_loss_curve_grid
 
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help and usage errors; callers want a status
-        return exc.code if isinstance(exc.code, int) else 2
-    if args.max_steps < 1:
-        print(f"--max-steps: expected a positive integer, got {args.max_steps}", file=sys.stderr)
-        return 2
-    try:
-        impl = impl_loader.load_module("hw1/optimizers", args.impl)
-    except impl_loader.ImplError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    args = parse_args(_parser(), argv)
+    impl = load_impl("hw1/optimizers", args.impl)
 
     print(f"training with {impl_loader.describe(args.impl)}")
     histories, failures = run_all(impl, max_steps=args.max_steps, threshold=args.threshold, seed=args.seed)

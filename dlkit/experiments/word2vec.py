@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from dlkit.experiments.common import (
+    Exit, check_device, command, load_impl, parse_args, positive_int, students_code,
+)
 
 PROJECTION = "projection.png"
 # Frequent in the Lee corpus and about different topics (bushfires, the
@@ -110,13 +112,6 @@ def run_corpus_experiment(
         print(f"projection: {path}")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dlkit run hw7/word2vec",
@@ -128,12 +123,12 @@ def _parser() -> argparse.ArgumentParser:
                         "the assignments")
     p.add_argument("--demo", action="store_true",
                    help="only run the module's main(): the notebook's toy corpus")
-    p.add_argument("--repeat", type=_positive_int, default=1,
+    p.add_argument("--repeat", type=positive_int, default=1,
                    help="copies of the Lee corpus to train on (default: 1)")
-    p.add_argument("--epochs", type=_positive_int, default=40,
+    p.add_argument("--epochs", type=positive_int, default=40,
                    help="passes over the corpus (default: 40, as many words as 5 passes over 8 copies)")
-    p.add_argument("--dim", type=_positive_int, default=100, help="embedding size (default: 100)")
-    p.add_argument("--window", type=_positive_int, default=5,
+    p.add_argument("--dim", type=positive_int, default=100, help="embedding size (default: 100)")
+    p.add_argument("--window", type=positive_int, default=5,
                    help="context words on each side (default: 5)")
     p.add_argument("--lr", type=float, default=0.025, help="starting learning rate (default: 0.025)")
     p.add_argument("--device", default="cpu", help="e.g. cpu or cuda (default: cpu)")
@@ -150,27 +145,15 @@ def run(argv: list[str] | None = None) -> int:
     data is missing (the reason is printed to stderr); 2 for usage errors
     and when the implementation cannot be loaded.
     """
+    return command(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> None:
     from dlkit import impl as impl_loader
 
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help and usage errors; callers want a status
-        return exc.code if isinstance(exc.code, int) else 2
-    try:
-        device = torch.device(args.device)
-    except RuntimeError:
-        print(f"--device: not a device: {args.device!r}", file=sys.stderr)
-        return 2
-    if device.type == "cuda" and not torch.cuda.is_available():
-        print("--device: CUDA is not available on this machine", file=sys.stderr)
-        return 2
-    try:
-        impl = impl_loader.load_module("hw7/word2vec", args.impl)
-    except impl_loader.ImplError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-
+    args = parse_args(_parser(), argv)
+    check_device(args.device)
+    impl = load_impl("hw7/word2vec", args.impl)
     if not args.demo:
         from dlkit.wordsim import load_lee_corpus, load_word_pairs
 
@@ -178,20 +161,14 @@ def run(argv: list[str] | None = None) -> int:
             corpus = load_lee_corpus(args.repeat)
             benchmarks = {name: load_word_pairs(name) for name in ("wordsim353", "simlex999")}
         except (ImportError, FileNotFoundError) as exc:  # gensim or its data files missing
-            print(exc, file=sys.stderr)
-            return 1
+            raise Exit(1, str(exc)) from None
 
     print(f"hw7/word2vec with {impl_loader.describe(args.impl)}")
-    try:
+    with students_code(args.impl):
         if args.demo:
             impl.main()
         else:
             run_corpus_experiment(impl, args, corpus, benchmarks)
-    except NotImplementedError:
-        where = traceback.extract_tb(sys.exc_info()[2])[-1].name
-        print(f"{where} is not implemented yet ({impl_loader.describe(args.impl)})", file=sys.stderr)
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""What every experiment's command line shares: parsing into an exit status,
+the device check, loading the implementation, and turning a stub's
+NotImplementedError into one line for the student.
+
+An experiment writes its body as if nothing failed and raises :class:`Exit`
+(or lets these helpers raise it); :func:`command` turns that into the exit
+status and a message on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import traceback
+from typing import Any, Callable, Iterator
+
+import torch
+
+
+class Exit(Exception):
+    """Stop the command with `status`, printing `message` (if any) to stderr."""
+
+    def __init__(self, status: int, message: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def command(body: Callable[[], int | None]) -> int:
+    """Run an experiment's body and return its exit status (0 when it returns None)."""
+    try:
+        return int(body() or 0)
+    except Exit as exc:
+        if exc.message:
+            print(exc.message, file=sys.stderr)
+        return exc.status
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """parser.parse_args, with --help and usage errors as Exit (argparse's
+    status, 2 for a usage error) instead of SystemExit: callers want a status."""
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:
+        raise Exit(exc.code if isinstance(exc.code, int) else 2) from None
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def check_device(name: str | None) -> None:
+    """Exit 2 when `name` (--device) is not a device or names CUDA on a
+    machine without it; None (the default device) always passes."""
+    if name is None:
+        return
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise Exit(2, f"--device: not a device: {name!r}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise Exit(2, "--device: CUDA is not available on this machine")
+
+
+def load_impl(module: str, impl: str) -> Any:
+    """The implementation of `module` chosen by --impl; Exit 2 when it cannot be loaded."""
+    from dlkit import impl as impl_loader
+
+    try:
+        return impl_loader.load_module(module, impl)
+    except impl_loader.ImplError as exc:
+        raise Exit(2, str(exc)) from None
+
+
+def not_implemented_reason() -> str:
+    """'<function> is not implemented yet', for the NotImplementedError being handled."""
+    return f"{traceback.extract_tb(sys.exc_info()[2])[-1].name} is not implemented yet"
+
+
+@contextlib.contextmanager
+def students_code(impl: str) -> Iterator[None]:
+    """Exit 1 with one line when the student's code is a stub."""
+    from dlkit import impl as impl_loader
+
+    try:
+        yield
+    except NotImplementedError:
+        raise Exit(1, f"{not_implemented_reason()} ({impl_loader.describe(impl)})") from None
