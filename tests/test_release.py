@@ -26,9 +26,12 @@ def solution_snippets() -> set[str]:
             body = [l.strip() for l in text[region.start + 1 : region.end] if l.strip()]
             if len(body) == 1:
                 snippets.add(body[0])
-            snippets.update(f"{a}\n{b}" for a, b in zip(body, body[1:]))
-    # Punctuation such as "]\n)" closes any call; it gives nothing away.
-    return {s for s in snippets if sum(c.isalnum() for c in s) >= 6}
+            # A line of punctuation (")", "]") closes any call: paired with
+            # it, a line such as "return study" gives nothing away.
+            snippets.update(
+                f"{a}\n{b}" for a, b in zip(body, body[1:]) if any(map(str.isalnum, a)) and any(map(str.isalnum, b))
+            )
+    return snippets
 
 
 def test_release_holds_no_solution(tmp_path: Path) -> None:

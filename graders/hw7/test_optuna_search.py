@@ -1,0 +1,416 @@
+"""Graders for HW7-Q6, the Optuna CNN search (module hw7/optuna_search).
+
+Per item: the handout's limits on every configuration the search space can
+give (random trials, the corners of the space, FixedTrial), the model's
+logits and size for generated configurations and input shapes, the
+optimiser, then the objective and the study with stand-ins for the items
+they call and data whose answers are known.
+"""
+from __future__ import annotations
+
+import time
+
+import optuna
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from dlkit.device import default_device
+from dlkit.grading.checks import call, check, describe, fail, graded
+from graders.hw7 import optuna_support as support
+from graders.isolation import substituted
+
+MODULE = "hw7/optuna_search"
+FEW = settings(max_examples=10)
+
+
+# --------------------------------------------------------------------------
+# suggest_config
+
+
+@graded("suggest_config", points=2)
+@FEW
+@given(st.integers(0, 10**6))
+def test_random_configs_within_limits(impl, seed):
+    for cfg, params in support.configs(impl, optuna.samplers.RandomSampler(seed=seed), n=5):
+        check(
+            isinstance(cfg, impl.CNNConfig),
+            "suggest_config must return a CNNConfig.",
+            f"got {describe(cfg)}",
+        )
+        bad = support.limit_violations(cfg)
+        check(
+            not bad,
+            "every configuration suggest_config can return must respect the handout's limits: "
+            "1-4 conv layers of at most 64 filters, at most 3 dense layers (the output one included) "
+            "of at most 64 neurons, lr ≤ 0.01, optimizer Adam, RMSprop or SGD.",
+            f"RandomSampler(seed={seed}) suggested {params}",
+            f"→ {cfg}: " + "; ".join(bad),
+        )
+
+
+@graded("suggest_config", points=1)
+def test_corner_configs_within_limits(impl):
+    for top in (True, False):
+        (cfg, params), = support.configs(impl, support.ExtremeSampler(top), n=1)
+        bad = support.limit_violations(cfg)
+        which = "top of every range, last of every choice" if top else "bottom of every range, first choice"
+        check(
+            not bad,
+            "the ranges suggest_config asks the trial for must lie inside the handout's limits: "
+            "even their extremes.",
+            f"a trial answering with the {which}: {params}",
+            f"→ {cfg}: " + "; ".join(bad),
+        )
+
+
+@graded("suggest_config", points=1)
+def test_config_comes_from_the_trial(impl):
+    for cfg, params in support.configs(impl, optuna.samplers.RandomSampler(seed=3), n=4):
+        check(
+            len(params) >= 4,
+            "suggest_config must ask the trial for the hyperparameters (trial.suggest_*), so that "
+            "Optuna searches them: at least the conv layers, the dense layers, the optimiser and lr.",
+            f"the trial was asked for {sorted(params)}",
+        )
+        again = call("suggest_config", impl, optuna.trial.FixedTrial(params))
+        check(
+            again == cfg,
+            "suggest_config must build the configuration from the trial's values alone: "
+            "the same values (optuna.trial.FixedTrial) must give the same configuration.",
+            f"values {params}: first {cfg}, then {again}",
+        )
+
+
+# --------------------------------------------------------------------------
+# build_model
+
+
+@st.composite
+def model_cases(draw: st.DrawFn) -> tuple[dict, tuple[int, int, int], int]:
+    """(config fields, in_shape, n_classes), with small layers to stay fast."""
+    n_conv = draw(st.integers(1, 4))
+    in_shape = draw(st.sampled_from([(3, 32, 32), (1, 28, 28), (3, 20, 16), (2, 16, 16)]))
+    fields = dict(
+        filters=tuple(draw(st.integers(1, 12)) for _ in range(n_conv)),
+        kernel_size=draw(st.sampled_from([1, 3, 5])),
+        pool=draw(st.booleans()),
+        neurons=tuple(draw(st.integers(1, 16)) for _ in range(draw(st.integers(0, 2)))),
+        dropout=0.0,
+        optimizer="Adam",
+        lr=1e-3,
+    )
+    return fields, in_shape, draw(st.sampled_from([10, 23, 100]))
+
+
+def built(impl, cfg, in_shape, n_classes) -> nn.Module:
+    try:
+        model = impl.build_model(cfg, in_shape, n_classes)
+    except (NotImplementedError, TypeError, NameError, AttributeError):
+        raise
+    except Exception as exc:  # a shape error while building, most often
+        fail(
+            f"build_model must build a network for in_shape={in_shape}: derive the flatten size "
+            "from the input shape, never compute it for 32×32 images by hand.",
+            f"{cfg} raised {type(exc).__name__}: {exc}",
+        )
+    check(isinstance(model, nn.Module), "build_model must return an nn.Module.", f"got {describe(model)}")
+    return model
+
+
+def logits_of(model: nn.Module, cfg, in_shape, n: int = 4) -> torch.Tensor:
+    x = torch.randn(n, *in_shape, generator=torch.Generator().manual_seed(1))
+    try:
+        with torch.no_grad():
+            return model.eval()(x)
+    except Exception as exc:
+        fail(
+            f"build_model's network must accept a batch of shape {tuple(x.shape)}.",
+            f"{cfg}, in_shape={in_shape}: {type(exc).__name__}: {exc}",
+        )
+
+
+@graded("build_model", points=2)
+@FEW
+@given(model_cases())
+def test_model_maps_images_to_logits(impl, case):
+    fields, in_shape, n_classes = case
+    cfg = support.config(impl, **fields)
+    out = logits_of(built(impl, cfg, in_shape, n_classes), cfg, in_shape)
+    check(
+        isinstance(out, torch.Tensor) and tuple(out.shape) == (4, n_classes) and out.dtype == torch.float32,
+        "build_model's network must map (N, C, H, W) float32 images to (N, n_classes) float32 logits, "
+        "for any in_shape the convolutions can take.",
+        f"{cfg}, in_shape={in_shape}, n_classes={n_classes}: 4 images → {describe(out)}",
+    )
+    check(bool(torch.isfinite(out).all()), "build_model's logits must be finite.", f"{cfg}, in_shape={in_shape}")
+
+
+@graded("build_model", points=1)
+def test_model_logits_are_raw(impl):
+    cfg = support.config(impl, filters=(8, 8), neurons=(16,))
+    out = logits_of(built(impl, cfg, (3, 32, 32), 100), cfg, (3, 32, 32), n=8)
+    check(
+        bool((out < 0).any()),
+        "build_model must end with a Linear layer and no activation: raw logits, which can be negative. "
+        "CrossEntropyLoss applies the softmax itself, and a ReLU on the logits cuts every negative "
+        "score to 0.",
+        f"{cfg}: 8 random images gave 800 logits, none negative (smallest {float(out.min()):.3g})",
+    )
+
+
+@graded("build_model", points=1)
+@FEW
+@given(model_cases())
+def test_model_size_matches_config(impl, case):
+    fields, in_shape, n_classes = case
+    cfg = support.config(impl, **fields)
+    model = built(impl, cfg, in_shape, n_classes)
+    want = support.expected_parameters(cfg, in_shape, n_classes)
+    got = sum(p.numel() for p in model.parameters())
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    check(
+        got == want and len(convs) == len(cfg.filters),
+        "build_model must build exactly the configuration: one Conv2d per entry of filters (kernel "
+        "kernel_size, padding kernel_size // 2), a 2×2 max pool after each when pool, one Linear per "
+        "entry of neurons and the output Linear.",
+        f"{cfg}, in_shape={in_shape}, n_classes={n_classes}: expected {want:,} parameters and "
+        f"{len(cfg.filters)} Conv2d, got {got:,} and {len(convs)}",
+    )
+
+
+@graded("build_model", points=1)
+def test_model_refuses_an_input_too_small(impl):
+    cfg = support.config(impl, filters=(4, 4, 4, 4), pool=True)
+    try:
+        impl.build_model(cfg, (3, 4, 4), 10)
+    except ValueError as exc:
+        check(
+            "in_shape" in str(exc),
+            "build_model's ValueError must name in_shape, so the user knows what to change.",
+            f"message: {exc}",
+        )
+        return
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        fail(
+            "build_model must raise a ValueError naming in_shape when pooling shrinks the image to "
+            "nothing, not a shape error from deep inside PyTorch.",
+            f"4 pooled conv layers on in_shape=(3, 4, 4) raised {type(exc).__name__}: {exc}",
+        )
+    fail(
+        "build_model must raise a ValueError naming in_shape when pooling shrinks the image to nothing.",
+        "4 pooled conv layers on in_shape=(3, 4, 4) raised nothing",
+    )
+
+
+# --------------------------------------------------------------------------
+# make_optimizer
+
+
+@graded("make_optimizer", points=1)
+@given(st.sampled_from(support.OPTIMIZERS), st.sampled_from([1e-4, 3e-3, 0.01]))
+def test_optimizer_named_by_config(impl, name, lr):
+    model = nn.Linear(3, 2)
+    opt = call("make_optimizer", impl, support.config(impl, optimizer=name, lr=lr), model.parameters())
+    check(
+        type(opt) is getattr(torch.optim, name),
+        "make_optimizer must return the torch.optim optimiser that config.optimizer names.",
+        f"optimizer={name!r} → {type(opt).__name__}",
+    )
+    held = [p for g in opt.param_groups for p in g["params"]]
+    check(
+        all(g["lr"] == lr for g in opt.param_groups) and len(held) == 2,
+        "make_optimizer must use config.lr and hold every parameter.",
+        f"optimizer={name!r}, lr={lr} → param groups' lr {[g['lr'] for g in opt.param_groups]}, "
+        f"{len(held)} of 2 parameter tensors",
+    )
+
+
+@graded("make_optimizer", points=1)
+def test_optimizer_unknown_name(impl):
+    cfg = support.config(impl, optimizer="Adagrad")
+    try:
+        opt = impl.make_optimizer(cfg, nn.Linear(3, 2).parameters())
+    except ValueError as exc:
+        check("Adagrad" in str(exc) or "optimizer" in str(exc),
+              "make_optimizer's ValueError must name the optimiser.", f"message: {exc}")
+        return
+    fail(
+        "make_optimizer must raise a ValueError for an optimiser outside the handout's three.",
+        f"optimizer='Adagrad' → {type(opt).__name__}",
+    )
+
+
+# --------------------------------------------------------------------------
+# objective
+
+
+def run_objective(impl, epochs: int, prune: bool, pruner: optuna.pruners.BasePruner):
+    data = support.GuardedSplits()
+    s = support.study(pruner=pruner)
+    with support.objective_alone(impl, data) as made:
+        s.optimize(lambda t: impl.objective(t, data, epochs=epochs, device=default_device(), prune=prune),
+                   n_trials=1)
+    return s.trials[0], data, made
+
+
+@graded("objective", points=2)
+def test_objective_trains_and_returns_validation_accuracy(impl):
+    trial, data, made = run_objective(impl, epochs=3, prune=False, pruner=support.FixedPruner(False))
+    check(data.test_reads == 0, "objective must never read the test split.", f"{data.test_reads} reads")
+    given_ = "3 epochs; a model right on 1/4 of the training split and 3/4 of the validation split"
+    value = trial.value
+    check(
+        isinstance(value, float) and abs(value - 0.75) < 1e-6,
+        "objective must return the accuracy on the validation split (a float in [0, 1]) after the "
+        "last epoch.",
+        f"{given_}: expected 0.75, got {value!r}" + (" (the training accuracy)" if value == 0.25 else ""),
+    )
+    model, opt = made.get("model"), made.get("optimizer")
+    check(model is not None and opt is not None,
+          "objective must build its model and optimiser with build_model and make_optimizer.")
+    check(
+        model.seen["eval"] == 3 * len(data.val),
+        "objective must measure the validation accuracy in evaluation mode (model.eval()), once per "
+        "epoch over the whole validation split: dropout must be off when measuring.",
+        f"{given_} (8 validation images): {model.seen['eval']} images seen in evaluation mode, expected 24",
+    )
+    check(
+        model.seen["train"] == 3 * len(data.train) and opt.steps == 3 * 3,
+        "objective must train on the whole training split once per epoch, in training mode "
+        "(model.train()), one optimiser step per batch.",
+        f"{given_} (12 training images, batches of 4): {model.seen['train']} training images seen "
+        f"and {opt.steps} steps, expected 36 and 9",
+    )
+    check(
+        opt.stale == 0,
+        "at every optimiser step the gradient must be that of the current batch's cross-entropy "
+        "alone: clear it (optimizer.zero_grad()) before each backward, or the batches' gradients add up.",
+        f"{given_}: {opt.stale} of {opt.steps} steps had another gradient",
+    )
+
+
+@graded("objective", points=1)
+def test_objective_reports_every_epoch(impl):
+    trial, _, _ = run_objective(impl, epochs=4, prune=False, pruner=support.FixedPruner(False))
+    steps = sorted(trial.intermediate_values)
+    values = [trial.intermediate_values[s] for s in steps]
+    check(
+        len(steps) == 4 and all(abs(v - 0.75) < 1e-6 for v in values),
+        "objective must report the validation accuracy to the trial after every epoch "
+        "(trial.report(accuracy, epoch)), so that a pruner can compare trials.",
+        f"4 epochs: reported {dict(trial.intermediate_values)}",
+    )
+
+
+@graded("objective", points=2)
+def test_objective_prunes_only_when_asked(impl):
+    trial, _, _ = run_objective(impl, epochs=3, prune=False, pruner=support.FixedPruner(True))
+    check(
+        trial.state == optuna.trial.TrialState.COMPLETE,
+        "objective must not prune when prune is False, whatever the study's pruner says.",
+        f"prune=False, a pruner that always prunes: the trial ended {trial.state.name}",
+    )
+    trial, _, _ = run_objective(impl, epochs=3, prune=True, pruner=support.FixedPruner(False))
+    check(
+        trial.state == optuna.trial.TrialState.COMPLETE,
+        "objective must finish the trial when the pruner does not prune.",
+        f"prune=True, a pruner that never prunes: the trial ended {trial.state.name}",
+    )
+    trial, _, _ = run_objective(impl, epochs=3, prune=True, pruner=support.FixedPruner(True))
+    check(
+        trial.state == optuna.trial.TrialState.PRUNED and len(trial.intermediate_values) == 1,
+        "with prune=True, objective must report the epoch's accuracy, then ask trial.should_prune() "
+        "and raise optuna.TrialPruned() when it says so: a pruner decides on reported values.",
+        f"prune=True, a pruner that always prunes: the trial ended {trial.state.name} after "
+        f"{len(trial.intermediate_values)} report(s); expected PRUNED after 1",
+    )
+
+
+# --------------------------------------------------------------------------
+# run_study
+
+
+class StandIn:
+    """A stand-in objective: quick, with known values, recording its arguments."""
+
+    VALUES = (0.2, 0.9, 0.5, 0.7)
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def __call__(self, trial, data, epochs=10, device=None, prune=False):
+        self.calls.append({"epochs": epochs, "prune": prune, "data": data})
+        time.sleep(0.02)
+        return self.VALUES[trial.number % len(self.VALUES)]
+
+
+def study_alone(impl, **kwargs):
+    objective = StandIn()
+    data = support.GuardedSplits()
+    with substituted(impl, "run_study", {"objective": objective}):
+        start = time.perf_counter()
+        s = call("run_study", impl, data, **kwargs)
+        elapsed = time.perf_counter() - start
+    check(isinstance(s, optuna.Study), "run_study must return the optuna.Study.", f"got {describe(s)}")
+    return s, objective, elapsed, data
+
+
+@graded("run_study", points=2)
+def test_study_maximises_until_the_timeout(impl):
+    s, objective, elapsed, data = study_alone(impl, timeout=0.5, epochs=3)
+    n = len(s.trials)
+    check(
+        n >= 4 and elapsed < 10,
+        "run_study must optimise until the timeout, with no cap on the number of trials.",
+        f"timeout=0.5 s, trials of 0.02 s: {n} trials in {elapsed:.2f} s",
+    )
+    check(
+        s.direction == optuna.study.StudyDirection.MAXIMIZE and s.best_value == max(StandIn.VALUES[: min(n, 4)]),
+        "run_study must create a study that maximises the objective: it returns an accuracy.",
+        f"trial values {[t.value for t in s.trials[:4]]}…: best_value {s.best_value}, direction {s.direction.name}",
+    )
+    check(
+        all(c["epochs"] == 3 and not c["prune"] and c["data"] is data for c in objective.calls),
+        "run_study must call objective with its data and epochs, and prune=False when no pruner is given.",
+        f"run_study(data, timeout=0.5, epochs=3): objective called with "
+        f"{[(c['epochs'], c['prune']) for c in objective.calls[:3]]} (epochs, prune)…",
+    )
+
+
+@graded("run_study", points=1)
+def test_study_sampler_and_pruner(impl):
+    sampler, pruner = optuna.samplers.RandomSampler(seed=0), optuna.pruners.MedianPruner()
+    s, objective, _, _ = study_alone(impl, timeout=0.2, sampler=sampler, pruner=pruner, epochs=2)
+    check(
+        s.sampler is sampler and s.pruner is pruner,
+        "run_study must give the study the sampler and the pruner it is passed.",
+        f"got sampler {type(s.sampler).__name__}, pruner {type(s.pruner).__name__}",
+    )
+    check(
+        objective.calls and all(c["prune"] for c in objective.calls),
+        "run_study must turn pruning on (objective(..., prune=True)) when a pruner is given.",
+        f"with MedianPruner: prune={[c['prune'] for c in objective.calls[:3]]}…",
+    )
+
+
+@graded("run_study", points=1)
+def test_study_joins_a_shared_storage(impl, tmp_path_factory):
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    path = tmp_path_factory.mktemp("journal") / "study.log"
+    for _ in range(2):  # two workers, one after the other, on one journal file
+        storage = JournalStorage(JournalFileBackend(str(path)))
+        s, _, _, _ = study_alone(impl, timeout=30, n_trials=2, storage=storage, study_name="shared")
+    check(
+        s.study_name == "shared" and len(s.trials) == 4,
+        "run_study must create or join the study named study_name in storage "
+        "(optuna.create_study(..., storage=storage, study_name=study_name, load_if_exists=True)), "
+        "so that workers share their trials.",
+        f"two calls with n_trials=2 on one journal file: the second sees {len(s.trials)} trials "
+        f"in a study named {s.study_name!r}; expected 4 in 'shared'",
+    )
