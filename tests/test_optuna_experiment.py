@@ -4,6 +4,7 @@ Optuna's journal file and through a throwaway PostgreSQL server."""
 from __future__ import annotations
 
 import glob
+import importlib.util
 import json
 import os
 import pwd
@@ -217,3 +218,19 @@ def postgres_url():
 
 def test_two_workers_share_a_postgresql_study(postgres_url, tmp_path, capsys):
     check_shared_study(postgres_url, tmp_path, capsys)
+
+
+def test_benchmark_quick_mode(tmp_path, capsys):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "optuna_pruning.py"
+    spec = importlib.util.spec_from_file_location("optuna_pruning", path)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    report = tmp_path / "bench.json"
+    assert benchmark.main(["--quick", "--json", str(report)]) == 0
+    result = json.loads(report.read_text())
+    for part in ("b", "c"):
+        (run,) = result["parts"][part]
+        assert run["n_trials"] >= 1 and run["n_complete"] + run["n_pruned"] + run["n_failed"] == run["n_trials"]
+        assert run["test_accuracy"] is None or 0.0 <= run["test_accuracy"] <= 1.0
+    assert all(v > 0 for v in result["costs"].values())
+    assert "the handout's 13 / 10 = 1.30" in capsys.readouterr().out
