@@ -126,3 +126,24 @@ def test_a_crashing_or_hanging_submission_loses_only_what_it_breaks(submission, 
     assert items["get_noise"]["score"] == 0
     assert "time limit" in items["get_noise"]["tests"][0]["message"]
     assert items["combine_vectors"]["score"] == items["combine_vectors"]["max_score"]
+
+
+def test_table_rows_and_rules() -> None:
+    from dlkit.grading.results import Results
+
+    collected = [
+        {"nodeid": "a", "name": "t1", "module": "hw1/x", "item": "short", "points": 2.0},
+        {"nodeid": "b", "name": "t2", "module": "hw1/x", "item": "longer_item", "points": 1.0},
+    ]
+    outcomes = [
+        {"nodeid": "a", "passed": True, "message": ""},
+        {"nodeid": "b", "passed": False, "message": "a property that fails, said in a long sentence\nand details"},
+    ]
+    lines = Results.from_records(collected, outcomes).table().splitlines()
+    assert lines[0].split() == ["module", "item", "points", "max", "first", "failing", "property"]
+    rules = [n for n, line in enumerate(lines) if set(line) == {"-"}]
+    assert rules == [1, len(lines) - 2]
+    # Each rule spans the widest row, failure text included (its first line only).
+    assert all(len(lines[n]) == max(len(line) for line in lines) for n in rules)
+    assert lines[3].endswith("a property that fails, said in a long sentence")
+    assert lines[-1].split() == ["total", "2", "3"]

@@ -119,15 +119,16 @@ class Results:
         rows.append(("", "total", _num(self.score), _num(self.max_score), ""))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         lines = []
-        for n, r in enumerate(rows):
+        for r in rows:
             head = "  ".join(
                 r[c].ljust(widths[c]) if c < 2 else r[c].rjust(widths[c]) for c in range(4)
             )
             room = max(20, width - len(head) - 2)
             tail = r[4] if len(r[4]) <= room else r[4][: room - 1] + "…"
             lines.append(f"{head}  {tail}".rstrip())
-            if n == 0 or n == len(rows) - 2:
-                lines.append("-" * min(width, max(len(head) + 2, 40)))
+        rule = "-" * max(len(line) for line in lines)  # under the header and above the total
+        lines[1:1] = [rule]
+        lines.insert(len(lines) - 1, rule)
         lines.extend(f"error: {e.splitlines()[0] if e else e}" for e in self.errors)
         return "\n".join(lines)
 
