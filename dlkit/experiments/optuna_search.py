@@ -19,7 +19,6 @@ import contextlib
 import json
 import math
 import time
-import warnings
 import zlib
 from pathlib import Path
 from typing import Any, Iterator
@@ -29,6 +28,7 @@ import torch
 from dlkit.experiments.common import (
     Exit, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
+from dlkit.experiments.optuna_report import importances, save_plots, summarise
 from dlkit.experiments.optuna_storage import make_storage, shown, worker_id
 
 PARTS = ("b", "c")
@@ -109,46 +109,6 @@ def run_part(impl: Any, data: Any, part: str, timeout: float, *, epochs: int = 1
     return study, time.perf_counter() - start
 
 
-def summarise(study: Any) -> dict[str, Any]:
-    """`study` in numbers: n_trials, n_complete, n_pruned, n_failed (int),
-    best_value (float or None), best_params (dict), best_number (int or None),
-    workers (sorted str), span (float: seconds from the first trial's start to
-    the last one's end)."""
-    from optuna.trial import TrialState
-
-    trials = study.get_trials(deepcopy=False)
-    count = {s: sum(t.state == s for t in trials) for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)}
-    best = study.best_trial if count[TrialState.COMPLETE] else None
-    starts = [t.datetime_start for t in trials if t.datetime_start]
-    ends = [t.datetime_complete for t in trials if t.datetime_complete]
-    return {
-        "n_trials": len(trials), "n_complete": count[TrialState.COMPLETE],
-        "n_pruned": count[TrialState.PRUNED], "n_failed": count[TrialState.FAIL],
-        "best_value": None if best is None else float(best.value),
-        "best_params": {} if best is None else dict(best.params),
-        "best_number": None if best is None else best.number,
-        "workers": sorted({str(t.user_attrs["worker"]) for t in trials if "worker" in t.user_attrs}),
-        "span": (max(ends) - min(starts)).total_seconds() if starts and ends else 0.0,
-    }
-
-
-def importances(study: Any, seed: int = 0) -> tuple[dict[str, float] | None, str]:
-    """(hyperparameter → fANOVA importance, "") or (None, why there are none)."""
-    import optuna
-
-    n_complete = summarise(study)["n_complete"]
-    if n_complete < 2:
-        return None, f"{n_complete} completed trial(s); importances need at least 2"
-    try:
-        found = optuna.importance.get_param_importances(
-            study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=seed))
-    except (ValueError, RuntimeError, ZeroDivisionError) as exc:
-        return None, str(exc)
-    if not found or not all(math.isfinite(v) for v in found.values()):
-        return None, "the completed trials do not tell the hyperparameters apart"
-    return {k: float(v) for k, v in found.items()}, ""
-
-
 class TestAsValidation:
     """`data` with its test split where the validation split was: the
     student's own objective, run on it, trains a configuration from scratch
@@ -176,32 +136,6 @@ def retrain_and_test(impl: Any, data: Any, params: dict[str, Any], epochs: int =
     value = impl.objective(optuna.trial.FixedTrial(dict(params)), TestAsValidation(data),
                            epochs=epochs, device=device, prune=False)
     return {"test_accuracy": float(value)}
-
-
-def save_plots(study: Any, out: str | Path, part: str, seed: int = 0, with_importances: bool = True) -> list[Path]:
-    """history_<part>.png and (if asked) importances_<part>.png in `out`: Optuna's
-    matplotlib figures, on the Agg backend. Returns the paths written."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import optuna
-    from optuna.visualization import matplotlib as optuna_plots
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    plots = {f"history_{part}.png": lambda: optuna_plots.plot_optimization_history(study)}
-    if with_importances:
-        evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
-        plots[f"importances_{part}.png"] = lambda: optuna_plots.plot_param_importances(study, evaluator=evaluator)
-    for filename, plot in plots.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            figure = plot().figure
-        figure.tight_layout()
-        figure.savefig(out / filename, dpi=100)
-        plt.close(figure)
-    return [out / filename for filename in plots]
 
 
 def report(impl: Any, data: Any, study: Any, part: str, elapsed: float, out: str | Path, *,
