@@ -182,7 +182,7 @@ def labelled(n: int, right: int, n_classes: int, seed: int) -> TensorDataset:
 
 
 class GuardedSplits:
-    """A DataSplits look-alike: training accuracy 1/4, validation 3/4 under
+    """A DataSplits look-alike: training accuracy 1/4, validation 7/10 under
     FirstPixelModel, and a test split that fails any read."""
 
     in_shape = (3, 4, 4)
@@ -191,7 +191,9 @@ class GuardedSplits:
 
     def __init__(self) -> None:
         self.train = labelled(12, 3, self.n_classes, seed=1)
-        self.val = labelled(8, 6, self.n_classes, seed=2)
+        # Batches of 4, 4 and 2 right 4, 3 and 0 times: 7/10 overall, not the
+        # mean of the batches' accuracies (0.58) nor the last one's (0).
+        self.val = labelled(10, 7, self.n_classes, seed=2)
         self.test_reads = 0
 
     def labels_of(self, images: torch.Tensor) -> torch.Tensor:

@@ -133,6 +133,12 @@ MUTANTS: list[Variant] = [
         new="                correct, count = int((predicted == labels).sum()), len(labels)\n",
     ),
     Variant(
+        MODULE, "accuracy_mean_of_batches", "objective",
+        "averages the batches' accuracies, which weighs the smaller last batch like a full one.",
+        old="                correct += int((predicted == labels).sum())\n                count += len(labels)\n",
+        new="                correct += float((predicted == labels).float().mean())\n                count += 1\n",
+    ),
+    Variant(
         MODULE, "evaluates_in_training_mode", "objective",
         "measures the validation accuracy with the model still in training mode (dropout on).",
         old="        model.eval()\n",
