@@ -52,6 +52,29 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer ≥ 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text}")
+    return value
+
+
+def add_impl_option(parser: argparse.ArgumentParser) -> None:
+    """--impl: what the experiment runs, as for `dlkit check`."""
+    parser.add_argument("--impl", default="assignments",
+                        help="'assignments' (default: your code), 'solutions' or a directory mirroring "
+                             "the assignments")
+
+
 def check_device(name: str | None) -> None:
     """Exit 2 when `name` (--device) is not a device or names CUDA on a
     machine without it; None (the default device) always passes."""

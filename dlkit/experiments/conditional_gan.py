@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
 from dlkit.experiments.common import (
-    Exit, check_device, command, load_impl, parse_args, positive_int, students_code,
+    Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
 
 SAMPLES_PER_CLASS = 8
@@ -230,9 +230,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default="data", help="folder of the MNIST files (default: data)")
     p.add_argument("--download", action="store_true",
                    help="download MNIST / Fashion-MNIST into --root if missing (needs a network)")
-    p.add_argument("--impl", default="assignments",
-                   help="'assignments' (default: your code), 'solutions' or a directory mirroring "
-                        "the assignments")
+    add_impl_option(p)
     p.add_argument("--epochs", type=positive_int, default=20, help="passes over the data (default: 20)")
     p.add_argument("--steps", type=positive_int, default=None, help="stop after this many steps")
     p.add_argument("--batch-size", type=positive_int, default=128)

@@ -34,7 +34,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from dlkit.experiments.common import (
-    Exit, check_device, command, load_impl, parse_args, positive_int, students_code,
+    Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
 
 RUNS = ("plain", "overfitting", "augmented", "weight_decay")
@@ -210,9 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default="data", help="folder of the torchvision files (default: data)")
     p.add_argument("--download", action="store_true",
                    help="download MNIST / Fashion-MNIST into --root if missing (needs a network)")
-    p.add_argument("--impl", default="assignments",
-                   help="'assignments' (default: your code), 'solutions' or a directory mirroring "
-                        "the assignments")
+    add_impl_option(p)
     p.add_argument("--runs", type=_run_names, default=RUNS, help=f"comma-separated subset of {','.join(RUNS)}")
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="epochs per run (default: 10 on (Fashion-)MNIST, 30 on digits)")

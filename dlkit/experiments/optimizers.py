@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dlkit.experiments.common import command, load_impl, not_implemented_reason, parse_args, positive_int
+from dlkit.experiments.common import (
+    add_impl_option, command, load_impl, not_implemented_reason, parse_args, positive_int,
+)
 
 LEARNING_RATES = (1e-4, 1e-3, 1e-2, 1e-1)
 FIGURE = "loss_curves.png"
@@ -77,9 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Train the hw1 two-layer network with each hand-written optimiser at learning "
         "rates 1e-4, 1e-3, 1e-2 and 1e-1 and plot the loss curves.",
     )
-    p.add_argument("--impl", default="assignments",
-                   help="'assignments' (default: your code), 'solutions' or a directory mirroring "
-                        "the assignments")
+    add_impl_option(p)
     p.add_argument("--max-steps", type=positive_int, default=1000, help="steps per run at most (default: 1000)")
     p.add_argument("--threshold", type=float, default=0.1, help="stop below this loss (default: 0.1)")
     p.add_argument("--seed", type=int, default=0)

@@ -21,15 +21,17 @@ import math
 import time
 import zlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 
 from dlkit.experiments.common import (
-    Exit, check_device, command, load_impl, parse_args, positive_int, students_code,
+    Exit, add_impl_option, check_device, command, load_impl, non_negative_int, parse_args, positive_float,
+    positive_int, students_code,
 )
 from dlkit.experiments.optuna_report import importances, save_plots, summarise
 from dlkit.experiments.optuna_storage import make_storage, shown, worker_id
+from dlkit.isolation import substituted
 
 PARTS = ("b", "c")
 SUMMARY = "summary.json"
@@ -51,17 +53,15 @@ def make_data(name: str = "digits", image_size: int = 16, root: str | Path = "da
     raise ValueError(f"name: unknown dataset {name!r}; expected digits or cifar100")
 
 
-@contextlib.contextmanager
-def instrumented(impl: Any, worker: str) -> Iterator[None]:
+def instrumented(impl: Any, worker: str) -> contextlib.AbstractContextManager[None]:
     """While active, the `objective` impl.run_study looks up records `worker`
     as the trial's "worker" user attribute, and fails the trial (value nan)
     instead of raising for a configuration whose pooling shrinks the images to
     nothing (build_model's ValueError naming in_shape)."""
-    namespace = getattr(getattr(impl, "run_study", None), "__globals__", None)
-    original = (namespace or {}).get("objective")
+    namespace = getattr(getattr(impl, "run_study", None), "__globals__", None) or {}
+    original = namespace.get("objective")
     if original is None:
-        yield
-        return
+        return contextlib.nullcontext()
 
     def objective(trial: Any, *args: Any, **kwargs: Any) -> float:
         trial.set_user_attr("worker", worker)
@@ -73,11 +73,7 @@ def instrumented(impl: Any, worker: str) -> Iterator[None]:
             trial.set_user_attr("infeasible", str(exc))
             return math.nan
 
-    namespace["objective"] = objective
-    try:
-        yield
-    finally:
-        namespace["objective"] = original
+    return substituted(impl, "run_study", {"objective": objective})
 
 
 def run_part(impl: Any, data: Any, part: str, timeout: float, *, epochs: int = 10, storage: Any = None,
@@ -172,14 +168,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Tune the hw7 CNN with Optuna (parts b and c), retrain the best configuration, report its "
                     "test accuracy and the hyperparameter importances, and plot the studies.",
     )
-    p.add_argument("--impl", default="assignments",
-                   help="'assignments' (default: your code), 'solutions' or a directory mirroring the assignments")
+    add_impl_option(p)
     p.add_argument("--data", choices=("digits", "cifar100"), default="digits",
                    help="dataset (default: digits, bundled with scikit-learn, works offline)")
     p.add_argument("--image-size", type=positive_int, default=None, help="digits only: image side (default: 16)")
     p.add_argument("--root", default="data", help="folder of the CIFAR-100 files (default: data)")
     p.add_argument("--download", action="store_true", help="download CIFAR-100 into --root if missing")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds of search per part (default: 60)")
+    p.add_argument("--timeout", type=positive_float, default=60.0, help="seconds of search per part (default: 60)")
     p.add_argument("--epochs", type=positive_int, default=10, help="epochs per trial and of the retraining")
     p.add_argument("--part", choices=("b", "c", "both"), default="both",
                    help="b: TPE, no pruner; c: random sampler and median pruner; both (default)")
@@ -187,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
                    "sqlite:///f.db or journal:PATH (default: in memory)")
     p.add_argument("--study-name", default="hw7-optuna-search",
                    help="with --storage: the studies are NAME-b and NAME-c, or NAME with one part")
-    p.add_argument("--n-trials", type=int, default=None,
+    p.add_argument("--n-trials", type=non_negative_int, default=None,
                    help="cap on this run's trials per part; 0: run none, report on the --storage studies")
     p.add_argument("--worker", action="store_true", help="only run trials into --storage: no retraining, no figures")
     p.add_argument("--device", default=None, help="e.g. cpu or cuda (default: cuda if present)")
@@ -215,8 +210,6 @@ def _main(argv: list[str] | None) -> None:
     from dlkit import impl as impl_loader
 
     args = parse_args(_parser(), argv)
-    if not args.timeout > 0 or (args.n_trials or 0) < 0:
-        raise Exit(2, "--timeout: expected seconds > 0; --n-trials: expected a count ≥ 0")
     if args.storage is None and (args.worker or args.n_trials == 0):
         raise Exit(2, "--worker and --n-trials 0 need --storage: the studies they share")
     if args.worker and args.n_trials == 0:

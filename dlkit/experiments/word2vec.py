@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from dlkit.experiments.common import (
-    Exit, check_device, command, load_impl, parse_args, positive_int, students_code,
+    Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
 
 PROJECTION = "projection.png"
@@ -118,9 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Train the hw7 skip-gram on gensim's Lee corpus, score it on WordSim-353 "
                     "and SimLex-999 and save a 2-D projection of chosen words.",
     )
-    p.add_argument("--impl", default="assignments",
-                   help="'assignments' (default: your code), 'solutions' or a directory mirroring "
-                        "the assignments")
+    add_impl_option(p)
     p.add_argument("--demo", action="store_true",
                    help="only run the module's main(): the notebook's toy corpus")
     p.add_argument("--repeat", type=positive_int, default=1,

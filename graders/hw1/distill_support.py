@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from graders.isolation import substituted
+from dlkit.isolation import substituted
 
 
 def softened(logits: torch.Tensor, temperature: float) -> torch.Tensor:

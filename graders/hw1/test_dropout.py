@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail, graded, show
-from graders.isolation import substituted
+from dlkit.isolation import substituted
 
 MODULE = "hw1/dropout"
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from dlkit.grading.checks import call, check, describe, graded, show
 from graders.hw1 import optim_support as support
-from graders.isolation import substituted
+from dlkit.isolation import substituted
 
 MODULE = "hw1/optimizers"
 

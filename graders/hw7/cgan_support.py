@@ -17,7 +17,7 @@ from torch import nn
 
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail
-from graders.isolation import substituted
+from dlkit.isolation import substituted
 
 # --------------------------------------------------------------------------
 # shared checks

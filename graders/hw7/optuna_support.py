@@ -17,7 +17,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.grading.checks import GradingFailure
-from graders.isolation import substituted
+from dlkit.isolation import substituted
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)  # its INFO lines go to stderr
 

@@ -19,7 +19,7 @@ from torch import nn
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail, graded
 from graders.hw7 import optuna_support as support
-from graders.isolation import substituted
+from dlkit.isolation import substituted
 
 MODULE = "hw7/optuna_search"
 FEW = settings(max_examples=10)

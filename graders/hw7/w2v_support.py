@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 from torch import nn
 
-from graders.isolation import substituted
+from dlkit.isolation import substituted
 
 WORDS = ("deep", "learning", "is", "fun", "gpu", "2024", "nets", "x", "Data", "MODEL")
 

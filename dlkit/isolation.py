@@ -1,10 +1,12 @@
-"""Grading one item in isolation from the others.
+"""Running a student's function with other objects in place of the names it
+looks up.
 
-An item that calls other items (a loss that calls combine_vectors, a trainer
-that calls the vocabulary) is graded with plain stand-ins for those in its
-globals, so one mistake costs points on its own item only. The stand-ins go
-into the function's own globals — a module's or a notebook's — and are
-taken out again afterwards.
+Graders grade an item that calls other items (a loss that calls
+combine_vectors, a trainer that calls the vocabulary) with plain stand-ins
+for those, so one mistake costs points on its own item only; experiments
+wrap what a student's function calls (the objective a study runs). The
+stand-ins go into the function's own globals — a module's or a notebook's —
+and are taken out again afterwards.
 """
 from __future__ import annotations
 
