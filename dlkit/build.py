@@ -181,10 +181,10 @@ def sources() -> list[tuple[str, Path]]:
 
 def derived(module: str, source: Path) -> dict[Path, str]:
     """Every derived file of one solution module and its expected text."""
-    from dlkit.grading.runner import run_in_process
+    from dlkit.grading.runner import grade
 
     text = source.read_text(encoding="utf-8")
-    collected = run_in_process([module], "solutions", collect_only=True)
+    collected = grade([module], "solutions", collect_only=True)
     points = {i.item: i.max_score for i in collected.items}
     folder = module.split("/")[0]
     return {

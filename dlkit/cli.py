@@ -6,7 +6,7 @@
     dlkit run TARGET [experiment options]
 
 Exit status: 0 success (full marks for check), 1 points missing or derived
-files out of date, 2 usage error.
+files out of date, 2 usage error, 3 an internal error of the grader.
 """
 from __future__ import annotations
 
@@ -43,21 +43,34 @@ def resolve_target(target: str | None, known: list[str]) -> tuple[list[str], lis
 
 
 def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from dlkit.grading.runner import grader_modules, run_in_process, run_subprocess
+    from dlkit.grading.runner import grade, grader_modules
     from dlkit.impl import validate
+    from dlkit.judge.client import sandbox_mode
 
     try:
         validate(args.impl)
+        if args.timeout <= 0:
+            raise ValueError(f"--timeout: expected a positive number of seconds per test, got {args.timeout:g}")
+        try:
+            mode = sandbox_mode(args.sandbox)
+        except RuntimeError as exc:
+            raise ValueError(str(exc)) from None
         modules, items = resolve_target(args.target, grader_modules())
         if items:
-            known_items = {i.item for i in run_in_process(modules, args.impl, collect_only=True).items}
+            known_items = {i.item for i in grade(modules, args.impl, collect_only=True).items}
             if items[0] not in known_items:
                 raise ValueError(
                     f"unknown item {items[0]!r} in {modules[0]}: expected one of {', '.join(sorted(known_items))}"
                 )
     except ValueError as exc:
         return _usage_error(parser, str(exc))
-    results = run_subprocess(modules, args.impl, items, timeout=args.timeout)
+    if mode == "none" and args.sandbox == "auto":
+        print("warning: bubblewrap is not available here: the submission runs without a sandbox", file=sys.stderr)
+    try:
+        results = grade(modules, args.impl, items, sandbox=args.sandbox, test_limit=args.timeout)
+    except Exception as exc:  # the judge itself failed: say so, never as "points missing"
+        print(f"dlkit check: internal error of the grader: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
     print(f"Grading {', '.join(modules)} with --impl {args.impl}\n")
     print(results.table())
     if args.verbose and not results.full_marks:
@@ -70,6 +83,8 @@ def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             f"\n{results.max_score - results.score:g} point(s) missing. Details of every failure: "
             f"dlkit check {where}--impl {args.impl} -v"
         )
+    if results.errors:
+        return 3
     return 0 if results.full_marks else 1
 
 
@@ -115,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("target", nargs="?", help="hw7, hw7/conditional_gan or hw7/conditional_gan::combine_vectors")
     check.add_argument("--impl", default="assignments", help="assignments (default), solutions, or a submission directory")
     check.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    check.add_argument("--timeout", type=float, default=600, help="wall-clock limit in seconds (default 600)")
+    check.add_argument("--timeout", type=float, default=60, help="time limit of one test in seconds (default 60)")
+    check.add_argument("--sandbox", choices=("auto", "require", "none"), default="auto",
+                       help="run the submission under bubblewrap when available (auto), always (require) or never")
     check.add_argument("-v", "--verbose", action="store_true", help="print every failing test in full")
     check.set_defaults(func=cmd_check)
 

@@ -7,7 +7,10 @@ An implementation is named the way the command line names it (``--impl``):
   mirrors the module tree, imported by dotted name;
 * a directory that mirrors the assignments tree (``DIR/hw7/conditional_gan.py``),
   loaded by file path, so a submission needs no installation;
-* a namespace (a notebook's ``globals()``), wrapped as it is.
+Graders reach an implementation only through the sandboxed worker
+(dlkit.judge), which loads it from the directory :func:`impl_root` names;
+:func:`load_module` imports it here, for the experiments a student runs on
+their own code.
 
 Loading failures become :class:`ImplError` with a reason written for the
 student ("file missing", the import error's message), never a traceback.
@@ -20,37 +23,12 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Mapping
 
 PACKAGES = ("assignments", "solutions")
 
 
 class ImplError(Exception):
     """The implementation of a module could not be loaded; the message says why."""
-
-
-class Namespace:
-    """A module-like view of a notebook's globals.
-
-    A missing name raises AttributeError with a sentence a student can act on
-    rather than a bare ``KeyError``.
-    """
-
-    def __init__(self, names: Mapping[str, Any], where: str = "your notebook") -> None:
-        self._names = names
-        self._where = where
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._names[name]
-        except KeyError:
-            raise AttributeError(
-                f"{name} is not defined in {self._where}: run the cell that defines it "
-                "(and keep its name as in the assignment)."
-            ) from None
-
-    def __repr__(self) -> str:
-        return f"<implementation from {self._where}>"
 
 
 def describe(impl: str) -> str:
@@ -67,6 +45,19 @@ def validate(impl: str) -> None:
             f"--impl: expected 'assignments', 'solutions' or an existing directory; "
             f"got {impl!r}"
         )
+
+
+def impl_root(impl: str) -> Path:
+    """The directory that holds the modules of an --impl value."""
+    if impl in PACKAGES:
+        spec = importlib.util.find_spec(impl)
+        if spec is None or not spec.submodule_search_locations:
+            raise ImplError(
+                f"file missing: the {impl} package is not installed here"
+                + (" (students do not receive the solutions)" if impl == "solutions" else "")
+            )
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(impl).resolve()
 
 
 def module_file(root: str | Path, module: str) -> Path:

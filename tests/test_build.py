@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from dlkit.build import BEGIN, END, build, find_regions, notebook_text, sources, stub_text
-from dlkit.grading.runner import run_in_process
+from dlkit.grading.runner import grade
 from tests.helpers import ROOT
 
 
@@ -45,7 +45,7 @@ def test_notebook_cells_and_points(module: str, source: Path) -> None:
     ids = [m["grade_id"] for m in meta if m]
     assert len(ids) == len(set(ids)), "grade_id values must be unique"
     grade_cells = {m["grade_id"].removeprefix("test-"): m["points"] for m in meta if m and m["grade"]}
-    graded = run_in_process([module], "solutions", collect_only=True)
+    graded = grade([module], "solutions", collect_only=True)
     assert grade_cells == {i.item: i.max_score for i in graded.items}
     for cell, m in zip(nb.cells, meta):
         if m and m["solution"]:

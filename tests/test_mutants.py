@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from dlkit.grading.results import Results
-from dlkit.grading.runner import grader_modules, run_in_process
+from dlkit.grading.runner import grade, grader_modules
 from tests.variants import (
     Variant,
     grade_variant,
@@ -178,7 +178,7 @@ def test_variant_files_name_graded_modules() -> None:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_every_item_has_a_mutant(module: str) -> None:
-    collected = run_in_process([module], "solutions", collect_only=True)
+    collected = grade([module], "solutions", collect_only=True)
     assert not collected.errors, collected.errors
     items = {i.item for i in collected.items}
     assert items, f"no graded items collected for {module}"

@@ -147,6 +147,6 @@ def start_worker() -> None:
 def grade_variant(variant: Variant, directory: Path) -> "Results":
     """Write the variant into `directory` and grade every item of its module
     there, as a submission is graded."""
-    from dlkit.grading.runner import run_in_process
+    from dlkit.grading.runner import grade
 
-    return run_in_process([variant.module], str(write_variant(directory, variant)))
+    return grade([variant.module], str(write_variant(directory, variant)))

@@ -13,11 +13,13 @@ class GradingFailure(AssertionError):
     """A property of the student's code does not hold; the message says which."""
 
 
-def graded(item: str, points: float) -> Callable[[F], F]:
-    """Mark a grader test as worth `points` towards the assignment item `item`."""
+def graded(item: str, points: float, time_limit: float | None = None) -> Callable[[F], F]:
+    """Mark a grader test as worth `points` towards the assignment item `item`;
+    `time_limit` (seconds) replaces the default limit of one test."""
 
     def mark(fn: F) -> F:
-        return pytest.mark.item(item)(pytest.mark.points(points)(fn))
+        fn = pytest.mark.item(item)(pytest.mark.points(points)(fn))
+        return pytest.mark.time_limit(time_limit)(fn) if time_limit else fn
 
     return mark
 

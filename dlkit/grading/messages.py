@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 from dlkit.grading.checks import GradingFailure
+from dlkit.judge import RemoteError, WorkerFailed
 
 # Frames in these places are machinery, not the student's code.
 _NOT_STUDENT = ("site-packages", "/graders/", "/dlkit/", "<frozen", "/torch/", "/hypothesis/")
@@ -23,6 +24,8 @@ def explain(exc: BaseException) -> str:
     notes = _counterexample(exc)
     if type(exc).__name__ in ("Failed", "Skipped", "Exit"):  # pytest.fail() and friends
         return str(getattr(exc, "msg", exc)) + notes
+    if isinstance(exc, WorkerFailed):
+        return str(exc) + notes
     if isinstance(exc, NotImplementedError):
         text = str(exc) or "not implemented yet"
         if "not implemented" not in text:
@@ -30,6 +33,11 @@ def explain(exc: BaseException) -> str:
         return text
     if isinstance(exc, GradingFailure):
         return str(exc) + notes
+    if isinstance(exc, RemoteError):
+        where = f"\n  at {exc.where}" if exc.where else ""
+        if isinstance(exc, AssertionError):
+            return (str(exc) or "an assertion in your code failed") + where + notes
+        return f"your code raised {exc.remote_type}: {exc}{where}{notes}"
     if isinstance(exc, AssertionError):
         return (str(exc) or "an assertion in your code failed") + _where(exc) + notes
     return f"your code raised {type(exc).__name__}: {exc}{_where(exc)}{notes}"

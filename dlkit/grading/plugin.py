@@ -14,29 +14,76 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 import unittest
 import warnings
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
 import pytest
 
 from dlkit.grading.messages import explain
-from dlkit.impl import ImplError, Namespace, load_module, validate
+from dlkit.impl import ImplError, impl_root, validate
+from dlkit.judge import RemoteError, RemoteModule, Submission, WorkerFailed
+
+DEFAULT_TEST_LIMIT = 60.0
 
 class ImplSource:
-    """Where grader modules get their implementation from: a package name, a
-    directory, or a namespace (a notebook's globals). Register an instance as
-    a plugin to override ``--impl``."""
+    """Where grader modules get their implementation from: the sandboxed
+    worker of one submission (a package name or a directory). Register an
+    instance as a plugin to override ``--impl``. Nothing of the submission is
+    imported here: graders receive :class:`~dlkit.judge.RemoteModule` proxies."""
 
-    def __init__(self, impl: str | Mapping[str, Any], where: str = "your notebook") -> None:
-        self.impl = impl
-        self.where = where
+    def __init__(self, impl: str | Path, sandbox: str = "auto", test_limit: float = DEFAULT_TEST_LIMIT,
+                 describe_as: str | None = None) -> None:
+        self.impl = str(impl)
+        self.sandbox = sandbox
+        self.test_limit = test_limit
+        self.describe_as = describe_as or self.impl
+        self._submission: Submission | None = None
+        self.error: str | None = None
 
-    def load(self, module: str) -> Any:
-        if isinstance(self.impl, Mapping):
-            return Namespace(self.impl, self.where)
-        return load_module(module, self.impl)
+    @property
+    def submission(self) -> Submission | None:
+        if self._submission is None and self.error is None:
+            try:
+                self._submission = Submission(impl_root(self.impl), policy=self.sandbox)
+                self._submission.test_limit = self.test_limit
+            except ImplError as exc:
+                self.error = str(exc)
+        return self._submission
+
+    def prestart(self) -> None:
+        """Start the worker now, so that it imports torch while the judge collects."""
+        if self.submission is not None:
+            self.submission.start()
+
+    def load(self, module: str) -> RemoteModule:
+        if self.submission is None:
+            raise ImplError(self.error or "no submission")
+        remote = RemoteModule(self.submission, module)
+        deadline, self.submission.deadline = self.submission.deadline, time.monotonic() + self.test_limit
+        try:
+            remote.load()
+        except RemoteError as exc:
+            raise ImplError(import_failure(exc, module)) from None
+        except WorkerFailed as exc:
+            raise ImplError(f"import of {module} failed: {exc}") from None
+        finally:
+            self.submission.deadline = deadline
+        return remote
+
+    def close(self) -> None:
+        if self._submission is not None:
+            self._submission.close()
+
+
+def import_failure(exc: RemoteError, module: str) -> str:
+    """'import error in hw1/dropout.py: SyntaxError: … (dropout.py, line 3)'; 'file missing: …'."""
+    if exc.remote_type == "FileNotFoundError" and str(exc).startswith("file missing"):
+        return str(exc)
+    where = f" ({exc.where})" if exc.where else ""
+    return f"import error in {module}.py: {exc.remote_type}: {exc}{where}"
 
 
 class Recorder:
@@ -118,30 +165,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--dlkit-report", default=None, metavar="FILE", help="stream results as JSON lines"
     )
+    group.addoption(
+        "--sandbox", default="auto", choices=("auto", "require", "none"),
+        help="run the submission under bubblewrap when available (auto), always (require) or never (none)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "item(name): the assignment item a grader test grades")
     config.addinivalue_line("markers", "points(n): what the grader test is worth")
+    config.addinivalue_line("markers", "time_limit(seconds): the test's own time limit in the worker")
     if not any(isinstance(p, ImplSource) for p in config.pluginmanager.get_plugins()):
         impl = config.getoption("--impl")
         try:
             validate(impl)
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
-        config.pluginmanager.register(ImplSource(impl), "dlkit-impl")
+        config.pluginmanager.register(ImplSource(impl, sandbox=config.getoption("--sandbox")), "dlkit-impl")
     report = config.getoption("--dlkit-report")
     if report:
         config.pluginmanager.register(Recorder(report), "dlkit-recorder")
 
 
 class StubReached(unittest.SkipTest):
-    """A stub's NotImplementedError inside a hypothesis test. Hypothesis
-    re-raises skips at once, where it would shrink any other failure through
-    dozens of inputs that cannot matter: an untouched stub is graded in a
-    fraction of the time. Reported as a failure, never as a skip."""
+    """A stub's NotImplementedError, or a worker failure (crash, time-out,
+    exit), inside a hypothesis test. Hypothesis re-raises skips at once, where
+    it would shrink any other failure through dozens of inputs that cannot
+    matter (and restart a crashed worker for each): an untouched stub or a
+    crashing submission is graded in a fraction of the time. Reported as a
+    failure, never as a skip."""
 
-    def __init__(self, original: NotImplementedError) -> None:
+    def __init__(self, original: Exception) -> None:
         super().__init__(str(original))
         self.original = original
 
@@ -151,7 +205,7 @@ def _stop_at_stubs(inner: Any) -> Any:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
             return inner(*args, **kwargs)
-        except NotImplementedError as exc:
+        except (NotImplementedError, WorkerFailed) as exc:
             raise StubReached(exc) from exc
 
     wrapped.dlkit_stops_at_stubs = True  # type: ignore[attr-defined]
@@ -184,28 +238,59 @@ def impl(request: pytest.FixtureRequest) -> Any:
     module = getattr(request.module, "MODULE", None)
     if module is None:
         raise pytest.UsageError(f"{request.module.__name__} must set MODULE = 'hwN/name'")
-    source = next(
-        p for p in request.config.pluginmanager.get_plugins() if isinstance(p, ImplSource)
-    )
+    source = _source(request.config)
     try:
         return source.load(module)
     except ImplError as exc:
         pytest.fail(str(exc), pytrace=False)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, ImplSource):
+            plugin.close()
+
+
+def _source(config: pytest.Config) -> ImplSource:
+    return next(p for p in config.pluginmanager.get_plugins() if isinstance(p, ImplSource))
+
+
 @pytest.fixture(autouse=True)
 def _seeded_and_quiet(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every graded test starts from the same random state and without warnings
-    (a warning on stderr would cost a notebook cell its points)."""
+    """Every graded test starts from the same state, here and in the worker,
+    within its own time limit, and without warnings (a warning on stderr
+    would cost a notebook cell its points)."""
     if request.node.get_closest_marker("item") is None:
         yield
         return
     import torch
 
+    source = _source(request.config)
+    submission = source.submission
+    limit_mark = request.node.get_closest_marker("time_limit")
+    limit = float(limit_mark.args[0]) if limit_mark else source.test_limit
+    _reset_judge_state(torch)
+    if submission is not None:
+        submission.test_limit = limit
+        submission.deadline = time.monotonic() + limit
+        if submission.process is not None:
+            try:
+                submission.request("reset", "starting the test", seed=0)
+            except WorkerFailed:
+                pass  # reported by the test itself, which restarts the worker
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if submission is not None:
+            submission.deadline = None
+
+
+def _reset_judge_state(torch: Any) -> None:
     torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -2,9 +2,7 @@
 (terminal table, JSON) made from them."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 
@@ -16,7 +14,8 @@ class TestResult:
     message: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "points": self.points, "message": self.message}
+        return {"name": self.name, "passed": self.passed, "points": self.points, "message": self.message,
+                "visibility": "visible"}
 
 
 @dataclass
@@ -51,6 +50,8 @@ class ItemResult:
 class Results:
     items: list[ItemResult]
     errors: list[str] = field(default_factory=list)
+    sandbox: str = "bwrap"
+    restarts: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -86,29 +87,12 @@ class Results:
             item.tests.append(TestResult(test["name"], passed, float(test["points"]), message))
         return Results(list(items.values()), list(errors))
 
-    @staticmethod
-    def from_jsonl(path: Path, unfinished_reason: str | None = None) -> "Results":
-        collected: list[dict[str, Any]] = []
-        outcomes: list[dict[str, Any]] = []
-        errors: list[str] = []
-        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by a killed process
-                continue
-            if record.get("event") == "collected":
-                collected = record["tests"]
-            elif record.get("event") == "result":
-                outcomes.append(record)
-            elif record.get("event") == "collection_error":
-                errors.append(record["message"])
-        if not collected and unfinished_reason:
-            errors.append(unfinished_reason)
-        return Results.from_records(collected, outcomes, errors, unfinished_reason)
-
     def to_json(self) -> dict[str, Any]:
-        return {"score": self.score, "max_score": self.max_score, "items": [i.to_json() for i in self.items]}
+        return {
+            "score": self.score, "max_score": self.max_score, "sandbox": self.sandbox,
+            "worker_restarts": self.restarts, "errors": self.errors,
+            "items": [i.to_json() for i in self.items],
+        }
 
     def table(self, width: int = 100) -> str:
         """The scoreboard for people: one row per item."""

@@ -1,18 +1,17 @@
 """Running grader modules against an implementation.
 
-Two ways: in this process (the notebook entry point, collection for the
-build) and in a child process with a wall-clock limit (the CLI). The child
-streams one JSON line per finished test to a file the parent reads, so a
-submission that hangs or kills its interpreter loses only the tests that did
-not finish.
+The judge (pytest, hypothesis, the graders' checks, the scoring) runs in
+this process and never imports the submission: the graders' ``impl`` is a
+proxy to the submission's sandboxed worker (dlkit.judge), which is started
+before collection so that it imports torch while the judge collects. A
+crash, hang or exit of the worker costs the test that was running; the next
+test gets a fresh worker.
 """
 from __future__ import annotations
 
 import contextlib
 import io
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -61,50 +60,35 @@ def _grading_environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def run_in_process(
+def grade(
     modules: list[str],
-    impl: str | Mapping[str, Any],
+    impl: str | Path,
     items: list[str] | None = None,
     collect_only: bool = False,
+    sandbox: str = "auto",
+    test_limit: float | None = None,
 ) -> Results:
-    """Run graders here; pytest's own output is swallowed (it is not for students)."""
+    """Grade `impl` (a package name or a submission directory) with the
+    graders of `modules`, here; the submission itself runs only in its
+    sandboxed worker. pytest's own output is swallowed (it is not for
+    students)."""
     import pytest
 
-    from dlkit.grading.plugin import ImplSource, Recorder
+    from dlkit.grading.plugin import DEFAULT_TEST_LIMIT, ImplSource, Recorder
 
+    source = ImplSource(str(impl), sandbox=sandbox, test_limit=test_limit or DEFAULT_TEST_LIMIT)
+    if not collect_only:
+        source.prestart()
     recorder = Recorder()
     args = pytest_args(modules, items) + (["--collect-only"] if collect_only else [])
     sink = io.StringIO()
-    with _grading_environment(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        pytest.main(args + ["--capture=sys"], plugins=[ImplSource(impl), recorder])
-    return Results.from_records(recorder.collected, recorder.results.values(), recorder.collection_errors)
-
-
-def run_subprocess(
-    modules: list[str], impl: str, items: list[str] | None = None, timeout: float = 600
-) -> Results:
-    """Run graders in a child process in a scratch directory, within `timeout` seconds."""
-    if impl not in ("assignments", "solutions"):
-        impl = str(Path(impl).resolve())
-    with tempfile.TemporaryDirectory(prefix="dlkit-grade-") as scratch:
-        report = Path(scratch) / "report.jsonl"
-        cmd = [sys.executable, "-m", "pytest", *pytest_args(modules, items), "--impl", impl, "--dlkit-report", str(report)]
-        env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", HYPOTHESIS_STORAGE_DIRECTORY=scratch)
-        # The scratch directory is the working directory: whatever student code
-        # writes there is thrown away. The repository root stays importable for
-        # a checkout that was not installed.
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GRADERS_ROOT.parent), env.get("PYTHONPATH")]))
-        reason = None
-        try:
-            proc = subprocess.run(
-                cmd, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, text=True,
-            )
-            if proc.returncode not in (0, 1):
-                reason = f"the grading process ended early (exit status {proc.returncode})"
-                tail = proc.stdout.strip().splitlines()[-3:]
-                if tail:
-                    reason += ": " + " | ".join(tail)
-        except subprocess.TimeoutExpired:
-            reason = f"did not finish within the time limit ({timeout:g} s)"
-        return Results.from_jsonl(report, unfinished_reason=reason)
+    try:
+        with _grading_environment(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            pytest.main(args + ["--capture=sys"], plugins=[source, recorder])
+    finally:
+        source.close()
+    results = Results.from_records(recorder.collected, recorder.results.values(), recorder.collection_errors)
+    submission = source.submission
+    results.sandbox = submission.mode if submission is not None else sandbox
+    results.restarts = list(submission.restarts) if submission is not None else []
+    return results
