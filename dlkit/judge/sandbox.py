@@ -227,7 +227,7 @@ def bwrap_command(submission: Path, limits: Limits, argv: list[str]) -> list[str
 def _environment(pythonpath: str) -> dict[str, str]:
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
            "PYTHONPATH": pythonpath, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
-           "MPLBACKEND": "Agg", "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1",
+           "MPLBACKEND": "Agg", "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1", "DLKIT_WORKER": "1",
            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(min(os.cpu_count() or 1, 4)))}
     for key in ("CUDA_VISIBLE_DEVICES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if key in os.environ:
