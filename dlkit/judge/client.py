@@ -310,6 +310,12 @@ class RemoteObject:
         object.__setattr__(self, "_name", str(node.get("name", ""))[:200])
 
     @property
+    def __name__(self) -> str:  # type: ignore[override]
+        if not self._name:
+            raise AttributeError("__name__")
+        return self._name
+
+    @property
     def remote_type_name(self) -> str:
         """The class's own name ('LiarTensor')."""
         return self._type.rsplit(".", 1)[-1]
