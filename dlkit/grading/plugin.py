@@ -25,6 +25,7 @@ import pytest
 from dlkit.grading.messages import explain
 from dlkit.impl import ImplError, impl_root, validate
 from dlkit.judge import RemoteError, RemoteModule, Submission, WorkerFailed
+from dlkit.judge.sandbox import Limits
 
 DEFAULT_TEST_LIMIT = 60.0
 
@@ -35,11 +36,11 @@ class ImplSource:
     imported here: graders receive :class:`~dlkit.judge.RemoteModule` proxies."""
 
     def __init__(self, impl: str | Path, sandbox: str = "auto", test_limit: float = DEFAULT_TEST_LIMIT,
-                 describe_as: str | None = None) -> None:
+                 limits: Limits | None = None) -> None:
         self.impl = str(impl)
+        self.limits = limits or Limits()
         self.sandbox = sandbox
         self.test_limit = test_limit
-        self.describe_as = describe_as or self.impl
         self._submission: Submission | None = None
         self.error: str | None = None
 
@@ -47,7 +48,7 @@ class ImplSource:
     def submission(self) -> Submission | None:
         if self._submission is None and self.error is None:
             try:
-                self._submission = Submission(impl_root(self.impl), policy=self.sandbox)
+                self._submission = Submission(impl_root(self.impl), policy=self.sandbox, limits=self.limits)
                 self._submission.test_limit = self.test_limit
             except ImplError as exc:
                 self.error = str(exc)
@@ -62,8 +63,11 @@ class ImplSource:
         if self.submission is None:
             raise ImplError(self.error or "no submission")
         remote = RemoteModule(self.submission, module)
-        deadline, self.submission.deadline = self.submission.deadline, time.monotonic() + self.test_limit
+        deadline = self.submission.deadline
         try:
+            self.submission.deadline = None
+            self.submission.ready()
+            self.submission.deadline = time.monotonic() + self.test_limit
             remote.load()
         except RemoteError as exc:
             raise ImplError(import_failure(exc, module)) from None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from dlkit.grading.results import Results
+from dlkit.judge.sandbox import Limits
 
 GRADERS_ROOT = Path(__file__).resolve().parents[2] / "graders"
 INI = Path(__file__).with_name("grading.ini")
@@ -67,6 +68,7 @@ def grade(
     collect_only: bool = False,
     sandbox: str = "auto",
     test_limit: float | None = None,
+    limits: Limits | None = None,
 ) -> Results:
     """Grade `impl` (a package name or a submission directory) with the
     graders of `modules`, here; the submission itself runs only in its
@@ -76,7 +78,7 @@ def grade(
 
     from dlkit.grading.plugin import DEFAULT_TEST_LIMIT, ImplSource, Recorder
 
-    source = ImplSource(str(impl), sandbox=sandbox, test_limit=test_limit or DEFAULT_TEST_LIMIT)
+    source = ImplSource(str(impl), sandbox=sandbox, test_limit=test_limit or DEFAULT_TEST_LIMIT, limits=limits)
     if not collect_only:
         source.prestart()
     recorder = Recorder()

@@ -108,6 +108,12 @@ class Submission:
         self._started = time.monotonic()
         self._ready = False
 
+    def ready(self) -> None:
+        """Start the worker if needed and wait until it can serve (its own
+        start-up limit: importing torch is not the submission's time)."""
+        self.start()
+        self._await_ready()
+
     def _await_ready(self) -> None:
         if self._ready:
             return
@@ -152,7 +158,7 @@ class Submission:
         except (socket.timeout, TimeoutError):
             self._time_out(what)
         except (EOFError, OSError):
-            self.process.kill()
+            self.process.settle()
             self._fail(f"{self.process.ending()} while {what}")
         except ProtocolError as exc:
             self._fail(f"the worker sent something the judge does not accept ({exc}) while {what}")
@@ -180,10 +186,11 @@ class Submission:
         try:
             send_frame(self.sock, header, enc.blobs)
         except OSError:
-            self.process.kill()  # type: ignore[union-attr]
+            self.process.settle()  # type: ignore[union-attr]
             self._fail(f"{self.process.ending()} while {what}")  # type: ignore[union-attr]
+        deadline = self.deadline if self.deadline is not None else time.monotonic() + STARTUP_SECONDS
         while True:
-            reply, blobs = self._receive(self.deadline, what)
+            reply, blobs = self._receive(deadline, what)
             if "cb" in reply:
                 self._answer_callback(reply, blobs, what)
                 continue

@@ -273,6 +273,15 @@ class SandboxedProcess:
             if os.geteuid() != 0:
                 resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids * 4, limits.pids * 4))
 
+    def settle(self, seconds: float = 3.0) -> None:
+        """The channel closed: let the process end on its own (so its exit
+        status is its own), then end whatever is left."""
+        try:
+            self.proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+
     def kill(self) -> None:
         if self.proc.poll() is None:
             try:

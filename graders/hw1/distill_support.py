@@ -1,8 +1,8 @@
 """Definitions, stand-ins and strategies for the knowledge-distillation graders.
 
 The definitions are the handout's formulas written out in float64, as plainly
-as possible; the stand-ins let soft_loss and distillation_loss be graded
-apart from the items they call.
+as possible; the stand-ins (marked spies, see distillation_probes) let
+soft_loss and distillation_loss be graded apart from the items they call.
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
+from dlkit.grading.checks import fail
 from dlkit.isolation import substituted
+from graders.hw1 import distillation_probes as probes
 
 
 def softened(logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -58,26 +60,62 @@ def close(got: torch.Tensor, want: torch.Tensor, temperature: float = 1.0) -> bo
 
 
 # --------------------------------------------------------------------------
-# stand-ins for grading an item on its own
+# stand-ins for grading an item on its own: marked spies (distillation_probes),
+# so an item's value is either computed inline (the handout's formula) or
+# built from the spy's output, which the judge recomputes here
 
 
-def _soft_targets(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    return softened(logits, temperature).to(logits.dtype)
+def soft_through_spy(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """soft_loss's value when it takes the teacher's distribution from
+    spy_targets: T² · KL(spy_targets(teacher, T) ‖ softmax(student / T)), float64."""
+    log_p = torch.log(probes.spy_targets_64(teacher_logits, temperature))
+    log_q = torch.log_softmax(student_logits.double() / temperature, dim=-1)
+    return temperature**2 * (log_p.exp() * (log_p - log_q)).sum(-1).mean()
 
 
-def _soft_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    # Differentiable in the student's logits: distillation_loss is also graded on its gradient.
-    return expected_soft(student_logits, teacher_logits, temperature).to(student_logits.dtype)
+def soft_candidates(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> list[torch.Tensor]:
+    """The right values of soft_loss graded with spy_targets: computed inline, or through the spy."""
+    return [expected_soft(student_logits, teacher_logits, temperature),
+            soft_through_spy(student_logits, teacher_logits, temperature)]
 
 
-def soft_loss_alone(impl: Any) -> contextlib.AbstractContextManager[None]:
-    """Run impl.soft_loss with a stand-in for soft_targets."""
-    return substituted(impl, "soft_loss", {"soft_targets": _soft_targets})
+def loss_candidates(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
+    temperature: float,
+    alpha: float,
+) -> list[torch.Tensor]:
+    """The right values of distillation_loss graded with the spies: the soft term
+    inline, from spy_soft, or inline with the teacher's distribution from spy_targets."""
+    hard = F.cross_entropy(student_logits.double(), labels)
+    softs = [expected_soft(student_logits, teacher_logits, temperature),
+             probes.spy_soft_64(student_logits, teacher_logits, temperature),
+             soft_through_spy(student_logits, teacher_logits, temperature)]
+    return [alpha * soft + (1 - alpha) * hard for soft in softs]
 
 
-def combination_alone(impl: Any) -> contextlib.AbstractContextManager[None]:
-    """Run impl.distillation_loss with stand-ins for the two items it may call."""
-    return substituted(impl, "distillation_loss", {"soft_targets": _soft_targets, "soft_loss": _soft_loss})
+def close_to_any(got: Any, wants: list[torch.Tensor], temperature: float = 1.0) -> bool:
+    return isinstance(got, torch.Tensor) and any(close(got, want, temperature) for want in wants)
+
+
+def expected_text(wants: list[torch.Tensor]) -> str:
+    """'expected 0.1234 (computed inline) or 3.21 (through the marked stand-in)'."""
+    first, *rest = (f"{w.item():.6g}" for w in wants)
+    return f"expected {first}" + "".join(f" or {r}" for r in rest) + (
+        " (the first computed inline, the others from the graders' marked stand-ins for the items it calls)"
+        if rest else "")
+
+
+def alone(impl: Any, fn_name: str, *calls: tuple) -> list[Any]:
+    """impl.`fn_name`(*args) for each args of `calls`, with the spies in place of
+    the items it calls: one round trip to the worker for them all."""
+    result = impl.run(probes.values, fn_name, list(calls))
+    if "missing" in result:
+        if result["missing"] == "missing":
+            fail(f"{fn_name} is missing: define a function with exactly that name.")
+        fail(f"{fn_name} must be a function; got {result['missing']}.")
+    return result["values"]
 
 
 # --------------------------------------------------------------------------

@@ -11,37 +11,28 @@ import copy
 import math
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.device import default_device
-from dlkit.grading.checks import call, check, describe, fail
+from dlkit.grading.checks import check, describe, fail
+from graders.hw1 import fashion_mlp_probes as probes
+from graders.hw1.fashion_mlp_probes import (  # noqa: F401  (the graders' images and networks)
+    KnownClassifier,
+    PlainSGD,
+    TinyNet,
+    bar_image,
+    data,
+    grey_image,
+    known_case,
+    loader,
+    random_image,
+)
 
 # The contract's layer sizes and the parameter count they give.
 MLP_SIZES = [(784, 512), (512, 256), (256, 128), (128, 10)]
 MLP_PARAMETERS = sum(i * o + o for i, o in MLP_SIZES)  # 567 434
-
-
-def grey_image(pixels: np.ndarray) -> Image.Image:
-    """A 28×28 uint8 array as a PIL grey ('L') image, as torchvision's
-    Fashion-MNIST gives them."""
-    return Image.fromarray(pixels.astype(np.uint8), mode="L")
-
-
-def random_image(seed: int) -> Image.Image:
-    return grey_image(np.random.default_rng(seed).integers(0, 256, (28, 28)))
-
-
-def bar_image() -> Image.Image:
-    """A horizontal white bar 16×2 through the centre: its orientation shows a
-    rotation, its centre of mass a translation."""
-    pixels = np.zeros((28, 28), dtype=np.uint8)
-    pixels[13:15, 6:22] = 255
-    return grey_image(pixels)
 
 
 def moments(image: torch.Tensor) -> tuple[float, float, float, float]:
@@ -91,27 +82,27 @@ def output_problem(out: Any, n: int) -> str | None:
     return None
 
 
-def forward(model: nn.Module, x: torch.Tensor, name: str) -> Any:
-    """model(x) in eval mode without gradients; a crash becomes a sentence."""
-    try:
-        with torch.no_grad():
-            return model.eval()(x)
-    except Exception as exc:  # a shape mismatch inside the network, most often
-        fail(
-            f"{name}'s network must accept a batch of shape {tuple(x.shape)}: flatten the input "
-            "inside the network.",
-            f"it raised {type(exc).__name__}: {exc}",
-        )
-
-
-def check_log_probabilities(impl: Any, builder: str, n: int, flat: bool, seed: int) -> nn.Module:
+def check_log_probabilities(impl: Any, builder: str, n: int, flat: bool, seed: int) -> None:
     """impl.<builder>()'s network maps n images, (n, 1, 28, 28) or flat, to
-    (n, 10) log-probabilities, the same for both input shapes."""
-    model = call(builder, impl)
-    check(isinstance(model, nn.Module), f"{builder}() must return an nn.Module.", f"got {describe(model)}")
+    (n, 10) log-probabilities, the same for both input shapes (run in the
+    worker: the network stays there)."""
+    present(impl, builder)
     images = torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
-    x = images.reshape(n, 784) if flat else images
-    out = forward(model, x, f"{builder}()")
+    x, y = (images.reshape(n, 784), images) if flat else (images, images.reshape(n, 784))
+    got = impl.run(probes.network_outputs, builder, [x, y])
+    check(got["module"], f"{builder}() must return an nn.Module.", f"got {describe(got.get('got'))}")
+    outs = got["outs"]
+
+    def crashed(k: int, inp: torch.Tensor) -> None:
+        if got.get("failed") == k:
+            fail(
+                f"{builder}()'s network must accept a batch of shape {tuple(inp.shape)}: flatten the input "
+                "inside the network.",
+                f"it raised {got['error']}",
+            )
+
+    crashed(0, x)
+    out = outs[0]
     problem = output_problem(out, n)
     check(
         problem is None,
@@ -119,95 +110,54 @@ def check_log_probabilities(impl: Any, builder: str, n: int, flat: bool, seed: i
         "every row's exp must sum to 1.",
         f"input {describe(x)}: {problem}",
     )
-    other = forward(model, images if flat else images.reshape(n, 784), f"{builder}()")
+    crashed(1, y)
+    other = outs[1]
     check(
         isinstance(other, torch.Tensor) and torch.allclose(other, out, atol=1e-5),
         f"{builder}()'s network must give the same output for images (N, 1, 28, 28) and for the "
         "same images flattened to (N, 784).",
         f"N = {n}",
     )
-    return model
+
+
+def network_summary(impl: Any, builder: str) -> dict[str, Any]:
+    """impl.<builder>()'s nn.Linear sizes and parameter count, from the worker;
+    fails unless it is an nn.Module."""
+    present(impl, builder)
+    got = impl.run(probes.network_summary, builder)
+    check(got["module"], f"{builder}() must return an nn.Module.", f"got {describe(got.get('got'))}")
+    return got
 
 
 def two_layers() -> nn.Module:
     return nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
 
 
-def parameter_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 # --------------------------------------------------------------------------
 # training: the graders' network, loader and optimiser
 
 
-class TinyNet(nn.Module):
-    """784 → 16 → 10 with log-probabilities; records the mode and the grad
-    mode of every forward pass."""
-
-    def __init__(self, seed: int = 0) -> None:
-        super().__init__()
-        gen = torch.Generator().manual_seed(seed)
-        self.hidden = nn.Linear(784, 16)
-        self.out = nn.Linear(16, 10)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.1)
-        self.calls: list[tuple[bool, bool]] = []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.calls.append((self.training, torch.is_grad_enabled()))
-        return F.log_softmax(self.out(F.relu(self.hidden(x.flatten(1)))), dim=1)
-
-
-class PlainSGD:
-    """p ← p − lr · p.grad, recording each step's gradients: a stand-in for
-    torch.optim.SGD with the same zero_grad and step."""
-
-    def __init__(self, params: Any, lr: float) -> None:
-        self.params = list(params)
-        self.param_groups = [{"params": self.params, "lr": lr}]
-        self.lr = lr
-        self.grads: list[list[torch.Tensor | None]] = []
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        self.grads.append([None if p.grad is None else p.grad.clone() for p in self.params])
-        for p in self.params:
-            if p.grad is not None:
-                p -= self.lr * p.grad
+def present(impl: Any, name: str) -> None:
+    """Fail with a clear sentence if impl.`name` is missing or not callable."""
+    fn = getattr(impl, name, None)
+    if fn is None:
+        fail(f"{name} is missing: define a function with exactly that name.")
+    if not callable(fn):
+        fail(f"{name} must be a function; got {type(fn).__name__}.")
 
 
 def train_case(impl: Any, n: int, batch_size: int, seed: int, lr: float = 0.5) -> tuple:
     """Run impl.train_epoch once on TinyNet (starting in eval mode, as
-    evaluate leaves it) with PlainSGD; returns (model, optimiser, its answer,
-    the replayed definition)."""
+    evaluate leaves it) with PlainSGD, in the worker; returns (the forward
+    passes' (training, grad enabled) flags, the gradients of every step, its
+    answer, the replayed definition)."""
+    present(impl, "train_epoch")
     device = default_device()
-    model = TinyNet(seed).to(device).eval()  # left in eval mode, as after evaluate
+    model = TinyNet(seed).to(device).eval()
     images, labels = data(n, seed)
-    batches = list(loader(images, labels, batch_size))
-    want = replay(model, batches, lr, device)
-    opt = PlainSGD(model.parameters(), lr)
-    out = call("train_epoch", impl, model, loader(images, labels, batch_size), opt, device)
-    return model, opt, out, want
-
-
-def data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """n images (n, 1, 28, 28) in [0, 1] and labels (n,) in 0..9; the label
-    is readable from the images, so a network can learn it."""
-    gen = torch.Generator().manual_seed(seed)
-    labels = torch.randint(0, 10, (n,), generator=gen)
-    images = torch.rand(n, 1, 28, 28, generator=gen) * 0.3
-    images.view(n, -1)[torch.arange(n), labels * 70] += 1.0  # a bright pixel per class
-    return images, labels
-
-
-def loader(images: torch.Tensor, labels: torch.Tensor, batch_size: int) -> DataLoader:
-    return DataLoader(TensorDataset(images, labels), batch_size=batch_size, shuffle=False)
+    want = replay(model, list(loader(images, labels, batch_size)), lr, device)
+    got = impl.run(probes.train_run, n, batch_size, seed, lr)
+    return got["calls"], got["grads"], got["out"], want
 
 
 def replay(model: nn.Module, batches: list, lr: float, device: torch.device) -> dict[str, Any]:
@@ -219,7 +169,7 @@ def replay(model: nn.Module, batches: list, lr: float, device: torch.device) -> 
     for x, y in [(x.to(device), y.to(device)) for x, y in batches]:
         log_probs = model(x)
         loss = -log_probs.gather(1, y[:, None]).mean()  # the batch's mean NLL
-        grads.append(torch.autograd.grad(loss, params))
+        grads.append([g.cpu() for g in torch.autograd.grad(loss, params)])
         with torch.no_grad():
             for p, g in zip(params, grads[-1]):
                 p -= lr * g
@@ -242,37 +192,6 @@ def replay(model: nn.Module, batches: list, lr: float, device: torch.device) -> 
 
 # --------------------------------------------------------------------------
 # evaluation: a classifier whose answers are known
-
-
-class KnownClassifier(nn.Module):
-    """Predicts the class written in each image's first pixel, with
-    log-probabilities that depend on a parameter, and a batch norm whose
-    statistics change if it runs in training mode."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.scale = nn.Parameter(torch.tensor(2.0))
-        self.norm = nn.BatchNorm1d(10)
-        self.calls: list[tuple[bool, bool]] = []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.calls.append((self.training, torch.is_grad_enabled()))
-        guess = x.flatten(1)[:, 0].round().long().clamp(0, 9)
-        logits = self.scale * F.one_hot(guess, 10).float()
-        return F.log_softmax(self.norm(logits), dim=1)
-
-
-def known_case(sizes: list[int], right: list[bool], seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Images whose first pixel holds the predicted class and labels that
-    agree with it exactly where `right` says, batch by batch."""
-    gen = torch.Generator().manual_seed(seed)
-    n = sum(sizes)
-    labels = torch.randint(0, 10, (n,), generator=gen)
-    flags = torch.tensor([r for r, s in zip(right, sizes) for _ in range(s)])
-    guess = torch.where(flags, labels, (labels + 1 + torch.randint(0, 9, (n,), generator=gen)) % 10)
-    images = torch.rand(n, 1, 28, 28, generator=gen) * 0.1
-    images[:, 0, 0, 0] = guess.float()
-    return images, labels
 
 
 def expected_eval(images: torch.Tensor, labels: torch.Tensor, sizes: list[int]) -> dict[str, float]:

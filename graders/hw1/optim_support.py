@@ -1,31 +1,33 @@
-"""References, cases and stand-ins for the hand-written optimiser graders.
+"""References and cases for the hand-written optimiser graders (the judge's side).
 
 The references are torch.optim itself, run on a copy of the parameter with
-the same gradients; the stand-ins let `train` be graded apart from the
-update rules and the forward pass it calls. The checks shared by the four
-rules (compare with torch.optim, the in-place contract, per-parameter state,
-training the network) come last.
+the same gradients. The student's rules read and clear param.grad, which
+does not cross to the worker, so they are stepped there by the procedures
+of optimizers_probes (which also holds the graders' network and the
+stand-in rules `train` is graded with); what comes back is compared here.
+The checks shared by the four rules (compare with torch.optim, the
+in-place contract, per-parameter state, training the network) come last.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, fail, show
+from graders.hw1 import optimizers_probes as probes
+from graders.hw1.optimizers_probes import (  # noqa: F401  (the graders' network, shared with the worker)
+    LABEL_WEIGHTS, THRESHOLD, forward, leaf, make_data, make_params, reference_training,
+)
 
 # Tolerances of every comparison with torch.optim, by dtype: float64 leaves
 # room only for a different order of the same operations, which is what
 # tells ε inside the square root from ε outside it on small gradients.
 TOLERANCE = {torch.float64: dict(rtol=1e-9, atol=1e-12), torch.float32: dict(rtol=1e-5, atol=1e-6)}
-
-LABEL_WEIGHTS = (1.0, -2.0, 0.5, 1.5)
-THRESHOLD = 0.1
 
 
 def _warm_up() -> None:
@@ -86,22 +88,10 @@ def cases(draw: st.DrawFn) -> Case:
     return Case(start, grads, lr)
 
 
-def leaf(value: torch.Tensor) -> torch.Tensor:
-    return value.detach().clone().requires_grad_()
-
-
-def run_rule(rule: Callable[..., Any], case: Case, **hyper: Any) -> tuple[list[torch.Tensor], torch.Tensor]:
-    """Step a fresh leaf with `rule` through the case's gradients, one state
-    dict for it; returns the value after each step and the leaf itself."""
-    param, state, values = leaf(case.start), {}, []
-    for g in case.grads:
-        param.grad = g.clone()
-        if rule.__name__ == "sgd_step":
-            rule(param, case.lr, **hyper)
-        else:
-            rule(param, case.lr, state, **hyper)
-        values.append(param.detach().clone())
-    return values, param
+def run_rule(impl: Any, name: str, case: Case, **hyper: Any) -> list[torch.Tensor]:
+    """Step a fresh leaf with the student's rule through the case's gradients,
+    one state dict for it (in the worker); the value after each step."""
+    return impl.run(probes.rule_values, name, case.start, case.grads, case.lr, hyper)
 
 
 def run_torch(optimizer: str, case: Case, **options: Any) -> list[torch.Tensor]:
@@ -126,81 +116,6 @@ def first_difference(got: list[torch.Tensor], want: list[torch.Tensor]) -> tuple
     return None
 
 
-# --------------------------------------------------------------------------
-# the network and training loop, the graders' own
-
-
-def make_data(n_samples: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn(n_samples, len(LABEL_WEIGHTS), generator=gen)
-    return x, x @ torch.tensor(LABEL_WEIGHTS)[:, None]
-
-
-def make_params(n_inputs: int = len(LABEL_WEIGHTS), seed: int = 0) -> list[torch.Tensor]:
-    gen = torch.Generator().manual_seed(seed)
-    w1 = torch.randn(n_inputs, 3, generator=gen) / math.sqrt(n_inputs)
-    w2 = torch.randn(3, 1, generator=gen) / math.sqrt(3)
-    return [p.requires_grad_() for p in (w1, torch.zeros(3), w2, torch.zeros(1))]
-
-
-def forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    w1, b1, w2, b2 = params
-    return torch.clamp(x @ w1 + b1, min=0) @ w2 + b2
-
-
-def reference_training(step_fn: Callable, lr: float, max_steps: int = 1000, seed: int = 0) -> list[float]:
-    """The handout's loop with the graders' own network: losses until one is
-    below THRESHOLD or max_steps were computed."""
-    x, y = make_data(seed=seed)
-    params, states = make_params(seed=seed), [{} for _ in range(4)]
-    history: list[float] = []
-    while len(history) < max_steps:
-        mse = F.mse_loss(forward(params, x), y)
-        history.append(float(mse))
-        if history[-1] < THRESHOLD:
-            return history
-        # The rules read param.grad; autograd.grad gives the same gradients.
-        for p, g, s in zip(params, torch.autograd.grad(mse, params), states):
-            p.grad = g
-            step_fn(p, lr, s)
-    return history
-
-
-# stand-in update rules with the (param, lr, state) shape train expects
-
-
-def sgd(param: torch.Tensor, lr: float, state: dict) -> None:
-    with torch.no_grad():
-        param.sub_(lr * param.grad)
-    param.grad = None
-
-
-def momentum(param: torch.Tensor, lr: float, state: dict) -> None:
-    # Uses its state, so a state dict shared between parameters shows.
-    with torch.no_grad():
-        v = state.setdefault("v", torch.zeros_like(param))
-        if v.shape != param.shape:
-            raise ValueError(
-                f"the state dict passed with a parameter of shape {tuple(param.shape)} holds a "
-                f"velocity of shape {tuple(v.shape)}: it belongs to another parameter"
-            )
-        v.mul_(0.9).add_(param.grad)
-        param.sub_(lr * v)
-    param.grad = None
-
-
-class Recorder:
-    """A stand-in rule (SGD) that records which parameter and state each call gets."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, int, bool]] = []  # (id(param), id(state), state was empty)
-
-    def __call__(self, param: torch.Tensor, lr: float, state: dict) -> None:
-        self.calls.append((id(param), id(state), not state))
-        state["calls"] = state.get("calls", 0) + 1
-        sgd(param, lr, state)
-
-
 def finite_floats(values: Any) -> bool:
     return isinstance(values, list) and all(isinstance(v, float) and math.isfinite(v) for v in values)
 
@@ -220,18 +135,18 @@ HYPER = {  # rule keyword → torch.optim keyword
 }
 
 
-def rule_of(impl: Any, name: str) -> Callable[..., Any]:
-    rule = getattr(impl, name, None)
-    if not callable(rule):
-        call(name, impl)  # fails with the missing / not-a-function sentence
-    return rule
+def rule_of(impl: Any, name: str) -> None:
+    """Fails with the missing / not-a-function sentence unless impl has the rule."""
+    if not callable(getattr(impl, name, None)):
+        call(name, impl)
 
 
 def compare(impl: Any, name: str, case: Case, hyper: dict[str, Any], what: str) -> None:
     """The rule's values after each step must match torch.optim's."""
     optimizer, options, _ = DEFAULTS[name]
     options = dict(options, **{HYPER[k]: v for k, v in hyper.items()})
-    got, _ = run_rule(rule_of(impl, name), case, **hyper)
+    rule_of(impl, name)
+    got = run_rule(impl, name, case, **hyper)
     want = run_torch(optimizer, case, **options)
     where = first_difference(got, want)
     if where is not None:
@@ -254,25 +169,22 @@ def worked_case(grads: list[list[float]], lr: float) -> Case:
 
 def check_contract(impl: Any, name: str) -> None:
     """In place, still a leaf that requires grad, gradient cleared, state filled."""
-    rule = rule_of(impl, name)
-    param = leaf(torch.tensor([1.0, -2.0, 3.0]))
-    before = param.detach().clone()
-    param.grad = torch.tensor([0.5, 0.5, -0.5])
-    state: dict = {}
-    rule(param, 0.1) if name == "sgd_step" else rule(param, 0.1, state)
+    rule_of(impl, name)
+    before = torch.tensor([1.0, -2.0, 3.0])
+    seen = impl.run(probes.rule_contract, name)  # one step of lr=0.1 with the gradient [0.5, 0.5, -0.5]
     check(
-        not torch.equal(param.detach(), before),
+        not torch.equal(seen["after"], before),
         f"{name} must update the parameter it receives in place (e.g. `param -= ...` inside "
         "torch.no_grad()), not return or rebind a new tensor.",
         f"param {before.tolist()}, grad [0.5, 0.5, -0.5], lr=0.1 → param unchanged",
     )
     check(
-        param.is_leaf and param.requires_grad,
+        seen["is_leaf"] and seen["requires_grad"],
         f"{name} must leave the parameter a leaf tensor that requires grad: update it under "
         "torch.no_grad() so autograd does not record the update.",
-        f"after the step: is_leaf={param.is_leaf}, requires_grad={param.requires_grad}",
+        f"after the step: is_leaf={seen['is_leaf']}, requires_grad={seen['requires_grad']}",
     )
-    grad = param.grad
+    grad = seen["grad"]
     check(
         grad is None or not bool(grad.any()),
         f"{name} must clear the gradient after the update (`param.grad = None`): backward() adds "
@@ -281,51 +193,43 @@ def check_contract(impl: Any, name: str) -> None:
     )
     if name != "sgd_step":
         check(
-            isinstance(state, dict) and len(state) > 0,
+            seen["state_is_dict"] and seen["state_len"] > 0,
             f"{name} must keep its running quantities in the state dict it receives (the caller "
             "gives each parameter its own dict, empty at first).",
-            f"after the first step the state dict is {show(state)}",
+            f"after the first step the state dict is {seen['state']}",
         )
 
 
 def check_per_parameter(impl: Any, name: str) -> None:
     """Two parameters stepped alternately, each with its own state, end as if stepped alone."""
-    rule = rule_of(impl, name)
+    rule_of(impl, name)
     gen = torch.Generator().manual_seed(1)
     cases = [
-        Case(torch.randn(3, generator=gen, dtype=torch.float64),
-                     [torch.randn(3, generator=gen, dtype=torch.float64) for _ in range(3)], 0.1),
-        Case(torch.randn(2, 2, generator=gen, dtype=torch.float64),
-                     [torch.randn(2, 2, generator=gen, dtype=torch.float64) * 5 for _ in range(3)], 0.1),
+        (torch.randn(3, generator=gen, dtype=torch.float64),
+         [torch.randn(3, generator=gen, dtype=torch.float64) for _ in range(3)]),
+        (torch.randn(2, 2, generator=gen, dtype=torch.float64),
+         [torch.randn(2, 2, generator=gen, dtype=torch.float64) * 5 for _ in range(3)]),
     ]
-    alone = [run_rule(rule, case)[0][-1] for case in cases]
-    params, states = [leaf(c.start) for c in cases], [{}, {}]
-    for step in range(3):
-        for param, state, case in zip(params, states, cases):
-            param.grad = case.grads[step].clone()
-            rule(param, 0.1, state)
-    for which, (param, want) in enumerate(zip(params, alone)):
+    alone, together = impl.run(probes.rule_alternating, name, cases, 0.1)
+    for which, (got, want) in enumerate(zip(together, alone)):
         check(
-            torch.allclose(param.detach(), want, **TOLERANCE[torch.float64]),
+            torch.allclose(got, want, **TOLERANCE[torch.float64]),
             f"{name} must keep everything it remembers in the state dict of the parameter it "
             "updates: two parameters stepped alternately, each with its own dict, must end exactly "
             "as if each had been stepped alone (no global variables, no state shared between "
             "parameters).",
             "parameters of shapes (3,) and (2, 2), 3 alternating steps, lr=0.1, default hyperparameters",
-            f"parameter {which + 1}: expected {show(want)}, got {show(param.detach())}",
+            f"parameter {which + 1}: expected {show(want)}, got {show(got)}",
         )
 
 
 def check_trains_network(impl: Any, name: str) -> None:
-    rule = rule_of(impl, name)
-    if name == "sgd_step":
-        step = lambda param, lr, state: rule(param, lr)  # noqa: E731
-    else:
-        step = lambda param, lr, state: rule(param, lr, state)  # noqa: E731
-    history = reference_training(step, lr=1e-2)
+    rule_of(impl, name)
+    history = impl.run(probes.rule_training, name, 1e-2)
     check(
-        finite_floats(history) and history[-1] < THRESHOLD,
+        finite_floats(history) and len(history) > 0 and history[-1] < THRESHOLD,
         f"training the handout's network (4 inputs → 3 ReLU → 1, MSE) with {name} at lr=1e-2 must "
         f"bring the loss below {THRESHOLD} within 1000 steps.",
-        f"after {len(history)} steps the loss is {history[-1]:.4g} (it started at {history[0]:.4g})",
+        f"after {len(history)} steps the loss is {history[-1]:.4g} (it started at {history[0]:.4g})"
+        if finite_floats(history) and history else f"the losses were {show(history)}",
     )

@@ -4,18 +4,19 @@ Per item: the contract's fixed values first (layer sizes, the transforms'
 outputs), then properties over generated inputs, then behaviour on tiny
 data. train_epoch and evaluate run on the graders' own networks with a
 recording SGD stand-in, so they are graded apart from build_mlp and
-make_optimizer.
+make_optimizer. Images, those networks and the stand-in cannot cross to the
+sandboxed worker: procedures in fashion_mlp_probes build them there and
+send back evidence (output tensors, answers, gradients, modes), checked here.
 """
 from __future__ import annotations
 
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch import nn
 from torchvision import transforms
 
-from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, graded
+from graders.hw1 import fashion_mlp_probes as probes
 from graders.hw1 import mlp_support as support
 
 MODULE = "hw1/fashion_mlp"
@@ -29,9 +30,7 @@ FEW = settings(max_examples=10)
 
 @graded("build_mlp", points=1)
 def test_mlp_layer_sizes(impl):
-    model = call("build_mlp", impl)
-    check(isinstance(model, nn.Module), "build_mlp() must return an nn.Module.", f"got {describe(model)}")
-    sizes = [(m.in_features, m.out_features) for m in model.modules() if isinstance(m, nn.Linear)]
+    sizes = support.network_summary(impl, "build_mlp")["linear"]
     check(
         sizes == support.MLP_SIZES,
         "build_mlp() must have exactly four fully connected layers, 784 → 512 → 256 → 128 → 10, "
@@ -60,9 +59,7 @@ def test_overfitting_log_probabilities(impl, n, flat):
 
 @graded("build_overfitting_mlp", points=1)
 def test_overfitting_is_larger(impl):
-    model = call("build_overfitting_mlp", impl)
-    check(isinstance(model, nn.Module), "build_overfitting_mlp() must return an nn.Module.")
-    count = support.parameter_count(model)
+    count = support.network_summary(impl, "build_overfitting_mlp")["parameters"]
     check(
         count > support.MLP_PARAMETERS,
         "build_overfitting_mlp() must have more parameters than the 784-512-256-128-10 network "
@@ -79,9 +76,7 @@ def test_overfitting_is_larger(impl):
 @given(st.integers(0, 10_000))
 def test_train_transform_shape_and_scale(impl, seed):
     transform = call("train_transform", impl)
-    image = support.random_image(seed)
-    torch.manual_seed(seed)
-    out = transform(image)
+    (out,) = impl.run(probes.transform_outputs, transform, "random", seed, [seed])
     check(
         isinstance(out, torch.Tensor) and out.dtype == torch.float32 and tuple(out.shape) == (1, 28, 28),
         "train_transform() must turn a 28×28 grey PIL image into a float32 tensor (1, 28, 28): "
@@ -100,10 +95,7 @@ def test_train_transform_shape_and_scale(impl, seed):
 def test_train_transform_is_random_and_moves(impl):
     transform = call("train_transform", impl)
     plain = transforms.ToTensor()(support.bar_image())
-    outs = []
-    for seed in range(40):
-        torch.manual_seed(seed)
-        outs.append(transform(support.bar_image()))
+    outs = impl.run(probes.transform_outputs, transform, "bar", 0, list(range(40)))
     check(
         all(isinstance(o, torch.Tensor) and o.shape == plain.shape for o in outs),
         "train_transform() must return (1, 28, 28) tensors.",
@@ -142,12 +134,11 @@ def test_train_transform_is_random_and_moves(impl):
 @given(st.integers(0, 10_000))
 def test_eval_transform_is_to_tensor(impl, seed):
     transform = call("eval_transform", impl)
-    for image, what in ((support.random_image(seed), f"random image (seed {seed})"),
-                        (support.bar_image(), "a horizontal bar")):
+    for kind, image, what in (("random", support.random_image(seed), f"random image (seed {seed})"),
+                              ("bar", support.bar_image(), "a horizontal bar")):
         want = transforms.ToTensor()(image)
-        for draw in range(3):
-            torch.manual_seed(seed + draw)
-            out = transform(image)
+        outs = impl.run(probes.transform_outputs, transform, kind, seed, [seed + draw for draw in range(3)])
+        for draw, out in enumerate(outs):
             check(
                 isinstance(out, torch.Tensor) and out.shape == want.shape and out.dtype == want.dtype,
                 "eval_transform() must turn a 28×28 grey PIL image into a float32 tensor (1, 28, 28).",
@@ -214,14 +205,14 @@ def test_optimizer_hyperparameters(impl, lr, weight_decay):
 @given(st.integers(0, 1000), st.sampled_from([(20, 8), (9, 4), (6, 6)]))
 def test_train_epoch_one_step_per_batch(impl, seed, case):
     n, batch_size = case
-    model, opt, _, want = support.train_case(impl, n, batch_size, seed)
+    _, steps, _, want = support.train_case(impl, n, batch_size, seed)
     given_ = f"{n} examples in batches of {batch_size}"
     check(
-        len(opt.grads) == len(want["grads"]),
+        len(steps) == len(want["grads"]),
         "train_epoch must take one optimiser step per batch.",
-        f"{given_}: {len(want['grads'])} batches, {len(opt.grads)} steps",
+        f"{given_}: {len(want['grads'])} batches, {len(steps)} steps",
     )
-    for k, (got, expected) in enumerate(zip(opt.grads, want["grads"])):
+    for k, (got, expected) in enumerate(zip(steps, want["grads"])):
         ok = all(g is not None and torch.allclose(g, e, atol=1e-6, rtol=1e-4) for g, e in zip(got, expected))
         check(
             ok,
@@ -254,9 +245,9 @@ def test_train_epoch_means_over_examples(impl, seed, case):
 
 @graded("train_epoch", points=1)
 def test_train_epoch_in_training_mode(impl):
-    model, _, _, _ = support.train_case(impl, 9, 4, seed=3)
+    calls, _, _, _ = support.train_case(impl, 9, 4, seed=3)
     check(
-        model.calls and all(training for training, _ in model.calls),
+        calls and all(training for training, _ in calls),
         "train_epoch must put the model in training mode (model.train()) before its forward passes: "
         "evaluate leaves it in evaluation mode, where dropout and batch norm do not train.",
         "9 examples in batches of 4, the model starting in eval mode",
@@ -265,14 +256,12 @@ def test_train_epoch_in_training_mode(impl):
 
 @graded("train_epoch", points=1)
 def test_train_epoch_reduces_the_loss(impl):
-    device = default_device()
-    model = support.TinyNet(1).to(device)
-    images, labels = support.data(64, 1)
-    opt = support.PlainSGD(model.parameters(), lr=0.5)
+    support.present(impl, "train_epoch")
     history = []
-    for _ in range(5):
-        got = support.pair(call("train_epoch", impl, model, support.loader(images, labels, 16), opt, device))
-        check(got is not None, "train_epoch must return (mean loss, accuracy), two numbers.")
+    for out in impl.run(probes.train_epochs, 5, 64, 16, 1, 0.5):
+        got = support.pair(out)
+        check(got is not None, "train_epoch must return (mean loss, accuracy), two numbers.",
+              f"got {describe(out)}")
         history.append(got)
     losses = [round(v, 4) for v, _ in history]
     check(
@@ -298,9 +287,8 @@ def test_evaluate_over_the_whole_loader(impl, case, seed):
     sizes, right = EVAL_CASES[case]
     images, labels = support.known_case(sizes, right, seed)
     want = support.expected_eval(images, labels, sizes)
-    device = default_device()
-    model = support.KnownClassifier().to(device).eval()
-    out = call("evaluate", impl, model, support.loader(images, labels, sizes[0]), device)
+    support.present(impl, "evaluate")
+    out = impl.run(probes.evaluate_run, sizes, right, seed, sizes[0], False)["out"]
     got = support.pair(out)
     check(got is not None, "evaluate must return (mean loss, accuracy), two numbers.", f"got {describe(out)}")
     loss, accuracy = got
@@ -316,20 +304,18 @@ def test_evaluate_over_the_whole_loader(impl, case, seed):
 
 @graded("evaluate", points=1)
 def test_evaluate_in_eval_mode_without_gradients(impl):
-    sizes = [4, 4, 2]
-    images, labels = support.known_case(sizes, [True, False, True], 0)
-    device = default_device()
-    model = support.KnownClassifier().to(device).train()  # left in training mode, as after train_epoch
-    call("evaluate", impl, model, support.loader(images, labels, 4), device)
-    check(model.calls, "evaluate must run the model on the loader's batches.")
+    support.present(impl, "evaluate")
+    # the model is left in training mode, as after train_epoch
+    calls = impl.run(probes.evaluate_run, [4, 4, 2], [True, False, True], 0, 4, True)["calls"]
+    check(calls, "evaluate must run the model on the loader's batches.")
     check(
-        not any(training for training, _ in model.calls),
+        not any(training for training, _ in calls),
         "evaluate must put the model in evaluation mode (model.eval()): dropout and batch norm "
         "behave differently when training.",
         "a model left in training mode by train_epoch",
     )
     check(
-        not any(grad for _, grad in model.calls),
+        not any(grad for _, grad in calls),
         "evaluate must run the model without gradients (torch.no_grad()): nothing is learnt, and "
         "the graph costs memory.",
     )
@@ -337,13 +323,9 @@ def test_evaluate_in_eval_mode_without_gradients(impl):
 
 @graded("evaluate", points=1)
 def test_evaluate_changes_nothing(impl):
-    sizes = [4, 4, 2]
-    images, labels = support.known_case(sizes, [True, False, True], 1)
-    device = default_device()
-    model = support.KnownClassifier().to(device).train()
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    call("evaluate", impl, model, support.loader(images, labels, 4), device)
-    changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
+    support.present(impl, "evaluate")
+    got = impl.run(probes.evaluate_run, [4, 4, 2], [True, False, True], 1, 4, True)
+    changed = got["changed"]
     check(
         not changed,
         "evaluate must not change the model: no parameter update, and no batch-norm statistics "
@@ -351,6 +333,7 @@ def test_evaluate_changes_nothing(impl):
         f"changed: {', '.join(changed)}",
     )
     check(
-        all(p.grad is None for p in model.parameters()),
+        not got["grads"],
         "evaluate must not compute gradients: no backward pass.",
+        f"parameters with a gradient: {', '.join(got['grads'])}",
     )

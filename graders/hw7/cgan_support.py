@@ -1,23 +1,23 @@
-"""Probes and strategies for the conditional GAN graders.
+"""Strategies and checks for the conditional GAN graders (judge side).
 
 The loss items are graded against small probe networks whose every input is
 recorded, so a message can say what the discriminator or generator was
-given, and whose outputs make the expected loss a one-line formula.
+given, and whose outputs make the expected loss a one-line formula. The
+probes live and run in the worker (conditional_gan_probes); what comes back
+is evidence, checked here.
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
-from torch import nn
 
 from dlkit.device import default_device
-from dlkit.grading.checks import call, check, describe, fail
-from dlkit.isolation import substituted
+from dlkit.grading.checks import check, describe, fail
+from graders.hw7 import conditional_gan_probes as probes
 
 # --------------------------------------------------------------------------
 # shared checks
@@ -33,14 +33,11 @@ def check_scalar(loss: Any, fn: str) -> None:
     check(loss.item() >= 0, f"{fn} is a cross-entropy and can never be negative.", f"got {loss.item()}")
 
 
-def check_gradients_reach_all(model: nn.Module, loss: torch.Tensor | None, name: str) -> None:
-    """Every parameter gets a finite gradient (computed here when `loss` is given)."""
-    if loss is not None:
-        model.zero_grad()
-        loss.backward()
-    missing = [n for n, p in model.named_parameters() if p.grad is None]
+def check_gradient_report(report: dict[str, list[str]], name: str) -> None:
+    """Every parameter got a finite gradient (a report from the worker)."""
+    missing = report["missing"]
     check(not missing, f"gradient must reach every parameter of {name}.", f"no gradient for: {', '.join(missing)}")
-    bad = [n for n, p in model.named_parameters() if not torch.isfinite(p.grad).all()]
+    bad = report["nonfinite"]
     check(not bad, f"the gradients of {name} must be finite.", f"NaN or inf in: {', '.join(bad)}")
 
 
@@ -48,99 +45,17 @@ def check_gradients_reach_all(model: nn.Module, loss: torch.Tensor | None, name:
 # losses
 
 
-_NO_DEVICE = object()
+def _combine(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return torch.cat([x.to(torch.float32), y.to(torch.float32)], 1)
 
 
-def _noise(n_samples: int, z_dim: int, device: Any = _NO_DEVICE) -> torch.Tensor:
-    if device is _NO_DEVICE:
+def _check_noise_device(evidence: dict[str, Any]) -> None:
+    if evidence["noise_without_device"]:
         # Noise made on the default device breaks training on a GPU.
         fail(
             "the loss must create its noise on the labels' device: "
             "get_noise(n_samples, z_dim, device=one_hot_labels.device)."
         )
-    # Any noise of the right shape will do: the expected loss is computed from
-    # the fake images the probe generator actually produced.
-    return torch.linspace(-2, 2, n_samples * z_dim, device=device).view(n_samples, z_dim)
-
-
-def _combine(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return torch.cat([x.to(torch.float32), y.to(torch.float32)], 1)
-
-
-def _one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
-    return (labels[..., None] == torch.arange(n_classes, device=labels.device)).long()
-
-
-def known_good_helpers(impl: Any, fn_name: str) -> contextlib.AbstractContextManager[None]:
-    """Run `fn_name` with stand-ins for get_noise, combine_vectors and
-    get_one_hot_labels, so mistakes there are graded on their own items only."""
-    return substituted(
-        impl, fn_name, {"get_noise": _noise, "combine_vectors": _combine, "get_one_hot_labels": _one_hot}
-    )
-
-
-class ProbeGenerator(nn.Module):
-    """(N, z_dim + K) → tanh(linear) images (N, C, H, W); records its inputs and output."""
-
-    def __init__(self, in_dim: int, shape: tuple[int, int, int]) -> None:
-        super().__init__()
-        self.shape = shape
-        self.linear = nn.Linear(in_dim, shape[0] * shape[1] * shape[2])
-        self.inputs: list[torch.Tensor] = []
-        self.last_out: torch.Tensor | None = None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.inputs.append(x)
-        out = torch.tanh(self.linear(x)).view(len(x), *self.shape)
-        self.last_out = out
-        return out
-
-    def check_inputs(self, case: "LossCase") -> None:
-        check(self.inputs, "the generator was never called: fake images come from gen(...).")
-        x = self.inputs[-1]
-        want = (len(case.one_hot), case.z_dim + case.one_hot.shape[1])
-        check(
-            tuple(x.shape) == want,
-            "the generator's input must be combine_vectors(noise, one_hot_labels), shape (N, z_dim + n_classes).",
-            f"{case.describe()}; the generator got {describe(x)}",
-        )
-        check(
-            torch.equal(x[:, case.z_dim :].float(), case.one_hot.float()),
-            "the generator's input must end with the one-hot labels (noise first, then labels).",
-            case.describe(),
-        )
-
-
-class ProbeDiscriminator(nn.Module):
-    """(N, C + K, H, W) → linear logits (N, 1); records its inputs."""
-
-    def __init__(self, in_ch: int, size: int) -> None:
-        super().__init__()
-        self.linear = nn.Linear(in_ch * size * size, 1)
-        self.inputs: list[torch.Tensor] = []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.inputs.append(x)
-        return self.linear(x.flatten(1))
-
-    def check_inputs(self, case: "LossCase", expect_real: bool) -> None:
-        c, k = case.real.shape[1], case.one_hot.shape[1]
-        check(self.inputs, "the discriminator was never called.")
-        for x in self.inputs:
-            check(
-                x.dim() == 4 and x.shape[1] == c + k,
-                "the discriminator's input must be combine_vectors(image, image_one_hot_labels): "
-                "the labels broadcast to (N, n_classes, H, W) as extra channels.",
-                f"{case.describe()}; the discriminator got {describe(x)}",
-            )
-        rows = torch.cat([x.detach().float() for x in self.inputs])
-        label_maps = case.image_one_hot().float()
-        real_rows = [r for r in rows if any(torch.equal(r[:c], img) for img in case.real)]
-        if expect_real:
-            check(real_rows, "the discriminator must score the real images too.", case.describe())
-        for r in rows:
-            ok = any(torch.equal(r[c:], m) for m in label_maps)
-            check(ok, "every image the discriminator sees must carry its one-hot label as constant channels.", case.describe())
 
 
 @dataclass
@@ -162,12 +77,6 @@ class LossCase:
         real = torch.rand(n, c, size, size, generator=gen) * 2 - 1
         return LossCase(real, labels, F.one_hot(labels, k), z_dim, seed)
 
-    def networks(self) -> tuple[ProbeGenerator, ProbeDiscriminator]:
-        torch.manual_seed(self.seed)
-        n, c, h, w = self.real.shape
-        k = self.one_hot.shape[1]
-        return ProbeGenerator(self.z_dim + k, (c, h, w)), ProbeDiscriminator(c + k, h)
-
     def image_one_hot(self) -> torch.Tensor:
         h, w = self.real.shape[-2:]
         return self.one_hot[:, :, None, None].expand(-1, -1, h, w)
@@ -176,37 +85,75 @@ class LossCase:
         n, c, h, w = self.real.shape
         return f"batch of {n} real images {c}×{h}×{w}, labels {self.labels.tolist()} of {self.one_hot.shape[1]} classes, z_dim={self.z_dim}"
 
-    def _scores(self, disc: ProbeDiscriminator, images: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            return disc.linear(_combine(images, self.image_one_hot()).flatten(1)).double()
+    def _scores(self, evidence: dict[str, Any], images: torch.Tensor) -> torch.Tensor:
+        """The probe discriminator's scores, recomputed from its parameters."""
+        x = _combine(images.cpu(), self.image_one_hot()).flatten(1)
+        return F.linear(x, evidence["disc_weight"].cpu(), evidence["disc_bias"].cpu()).double()
 
-    def expected_disc_loss(self, gen: ProbeGenerator, disc: ProbeDiscriminator) -> torch.Tensor:
-        if gen.last_out is None:
+    def _fake(self, evidence: dict[str, Any]) -> torch.Tensor:
+        fake = evidence["gen_out"]
+        if not isinstance(fake, torch.Tensor):
             fail("the generator was never called: fake images come from gen(...).")
-        fake_term = F.softplus(self._scores(disc, gen.last_out.detach())).mean()
-        real_term = F.softplus(-self._scores(disc, self.real)).mean()
+        return fake
+
+    def expected_disc_loss(self, evidence: dict[str, Any]) -> torch.Tensor:
+        fake_term = F.softplus(self._scores(evidence, self._fake(evidence))).mean()
+        real_term = F.softplus(-self._scores(evidence, self.real)).mean()
         return (fake_term + real_term) / 2
 
-    def expected_gen_loss(self, gen: ProbeGenerator, disc: ProbeDiscriminator) -> torch.Tensor:
-        if gen.last_out is None:
-            fail("the generator was never called: fake images come from gen(...).")
-        return F.softplus(-self._scores(disc, gen.last_out.detach())).mean()
+    def expected_gen_loss(self, evidence: dict[str, Any]) -> torch.Tensor:
+        return F.softplus(-self._scores(evidence, self._fake(evidence))).mean()
+
+    def check_gen_inputs(self, evidence: dict[str, Any]) -> None:
+        inputs = evidence["gen_inputs"]
+        check(inputs, "the generator was never called: fake images come from gen(...).")
+        x = inputs[-1]
+        want = (len(self.one_hot), self.z_dim + self.one_hot.shape[1])
+        check(
+            isinstance(x, torch.Tensor) and tuple(x.shape) == want,
+            "the generator's input must be combine_vectors(noise, one_hot_labels), shape (N, z_dim + n_classes).",
+            f"{self.describe()}; the generator got {describe(x)}",
+        )
+        check(
+            torch.equal(x[:, self.z_dim :].float().cpu(), self.one_hot.float()),
+            "the generator's input must end with the one-hot labels (noise first, then labels).",
+            self.describe(),
+        )
+
+    def check_disc_inputs(self, evidence: dict[str, Any], expect_real: bool) -> None:
+        c, k = self.real.shape[1], self.one_hot.shape[1]
+        inputs = evidence["disc_inputs"]
+        check(inputs, "the discriminator was never called.")
+        for x in inputs:
+            check(
+                isinstance(x, torch.Tensor) and x.dim() == 4 and x.shape[1] == c + k,
+                "the discriminator's input must be combine_vectors(image, image_one_hot_labels): "
+                "the labels broadcast to (N, n_classes, H, W) as extra channels.",
+                f"{self.describe()}; the discriminator got {describe(x)}",
+            )
+        rows = torch.cat([x.float().cpu() for x in inputs])
+        label_maps = self.image_one_hot().float()
+        real_rows = [r for r in rows if any(torch.equal(r[:c], img) for img in self.real)]
+        if expect_real:
+            check(real_rows, "the discriminator must score the real images too.", self.describe())
+        for r in rows:
+            ok = any(torch.equal(r[c:], m) for m in label_maps)
+            check(ok, "every image the discriminator sees must carry its one-hot label as constant channels.", self.describe())
 
 
-def run_loss(impl: Any, fn: str, case: LossCase) -> tuple[torch.Tensor, ProbeGenerator, ProbeDiscriminator]:
-    """Call the student's `fn` ('get_disc_loss' or 'get_gen_loss') on fresh
-    probes for `case`, with known-good helpers; the loss must be a scalar."""
-    with known_good_helpers(impl, fn):
-        gen, disc = case.networks()
-        data = (case.real, case.one_hot, case.z_dim) if fn == "get_disc_loss" else (case.one_hot, case.z_dim)
-        loss = call(fn, impl, gen, disc, nn.BCEWithLogitsLoss(), *data)
-    check_scalar(loss, fn)
-    return loss, gen, disc
+def run_loss(impl: Any, fn: str, case: LossCase, backward: bool = False) -> dict[str, Any]:
+    """The student's `fn` ('get_disc_loss' or 'get_gen_loss') run in the
+    worker on fresh probes for `case`, with stand-in helpers: its evidence
+    (see conditional_gan_probes.loss_evidence); the loss must be a scalar."""
+    evidence = impl.run(probes.loss_evidence, fn, case.real, case.one_hot, case.z_dim, case.seed, backward)
+    _check_noise_device(evidence)
+    check_scalar(evidence["loss"], fn)
+    return evidence
 
 
 def check_loss_value(loss: torch.Tensor, want: torch.Tensor, rule: str, case: LossCase) -> None:
     check(
-        torch.allclose(loss.detach().double(), want, rtol=1e-4, atol=1e-6),
+        torch.allclose(loss.detach().double().cpu(), want, rtol=1e-4, atol=1e-6),
         rule,
         case.describe(),
         f"expected {want.item():.5f}, got {loss.item():.5f}",
@@ -230,48 +177,14 @@ def loss_cases() -> st.SearchStrategy[LossCase]:
 
 
 def train_tiny_gan(impl: Any, which: str, steps: int = 8) -> dict[str, Any]:
-    """Train one network of a tiny probe GAN with the student's loss for it,
-    the other network frozen, on 16 synthetic 6×6 images of 4 classes, on
-    CUDA when present."""
-    torch.manual_seed(0)
-    n, k, c, size, z_dim = 16, 4, 1, 6, 8
-    labels = torch.arange(n) % k
-    pattern = torch.linspace(-1, 1, size * size).view(1, size, size)
-    real = (pattern * (labels[:, None, None, None] + 1) / k).expand(n, c, size, size).clone()
-    one_hot = F.one_hot(labels, k)
-    gen, disc = ProbeGenerator(z_dim + k, (c, size, size)), ProbeDiscriminator(c + k, size)
-    # On a GPU when there is one: device mistakes show up where students train.
-    device = default_device()
-    real, one_hot = real.to(device), one_hot.to(device)
-    gen, disc = gen.to(device), disc.to(device)
-    trained, frozen = (disc, gen) if which == "discriminator" else (gen, disc)
-    lr = 0.5
-    before = [p.detach().clone() for p in trained.parameters()]
-    frozen_before = [p.detach().clone() for p in frozen.parameters()]
-    criterion = nn.BCEWithLogitsLoss()
-    losses: list[float] = []
-    missing: list[str] = []
-    for step in range(steps):
-        gen.zero_grad()
-        disc.zero_grad()
-        if which == "discriminator":
-            loss = impl.get_disc_loss(gen, disc, criterion, real, one_hot, z_dim)
-        else:
-            loss = impl.get_gen_loss(gen, disc, criterion, one_hot, z_dim)
-        check_scalar(loss, "get_disc_loss" if which == "discriminator" else "get_gen_loss")
-        loss.backward()
-        if step == 0:
-            missing = [name for name, p in trained.named_parameters() if p.grad is None]
-        # Plain gradient descent by hand: the first step of a torch.optim
-        # optimizer costs seconds of lazy imports, and this runs on every check.
-        with torch.no_grad():
-            for p in trained.parameters():
-                if p.grad is not None:
-                    p -= lr * p.grad
-        losses.append(loss.item())
-    changed = any(not torch.equal(a, p) for a, p in zip(before, trained.parameters()))
-    frozen_same = all(torch.equal(a, p) for a, p in zip(frozen_before, frozen.parameters()))
-    return {"which": which, "losses": losses, "missing": missing, "changed": changed, "frozen_same": frozen_same}
+    """Train one network of a tiny probe GAN with the student's loss for it
+    (in the worker, see conditional_gan_probes.train_tiny_gan), on CUDA when
+    present: device mistakes show up where students train."""
+    history = impl.run(probes.train_tiny_gan, which, default_device(), steps)
+    _check_noise_device(history)
+    if history["bad_loss"] is not None:
+        check_scalar(history["bad_loss"][0], "get_disc_loss" if which == "discriminator" else "get_gen_loss")
+    return history
 
 
 def check_training(history: dict[str, Any], which: str) -> None:

@@ -2,8 +2,10 @@
 
 Per item: the handout's worked examples, then properties over generated
 inputs, then training behaviour on tiny data. The loss items are graded with
-known-good helpers substituted for the student's one-hot, noise and
-concatenation, so one mistake costs points on its own item only.
+stand-ins substituted for the student's one-hot, noise and concatenation, so
+one mistake costs points on its own item only. What needs the student's
+classes or probe networks runs in the worker as a procedure
+(conditional_gan_probes) and comes back as evidence.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail, graded, show
 from graders.hw7 import cgan_blocks as blocks
 from graders.hw7 import cgan_support as support
+from graders.hw7 import conditional_gan_probes as probes
 from graders.strategies import label_tensors, paired_tensors
 
 MODULE = "hw7/conditional_gan"
@@ -154,16 +157,19 @@ def test_input_dimensions(impl, z_dim, channels, height, width, k):
 @graded("make_gen_block", points=2)
 @given(blocks.block_args(transposed=True))
 def test_gen_block_computation(impl, args):
-    block = call("make_gen_block", impl, *args.positional(), final_layer=args.final)
-    blocks.check_block(block, args, transposed=True)
+    evidence, x = blocks.block_output(impl, "make_gen_block", args)
+    blocks.check_block(evidence, x, args, transposed=True)
 
 
 @graded("make_gen_block", points=1)
 def test_generator_output(impl):
     gen_input, im_chan = 16 + 10, 1
-    gen = impl.Generator(input_dim=gen_input, im_chan=im_chan, hidden_dim=8).to(default_device())
     noise = torch.randn(5, gen_input, device=default_device())
-    out = gen(noise)
+    # Built, run and differentiated in the worker: the Generator is the student's class.
+    evidence = impl.run(probes.network_evidence, "generator",
+                        {"input_dim": gen_input, "im_chan": im_chan, "hidden_dim": 8}, noise)
+    out = evidence["out"]
+    check(isinstance(out, torch.Tensor), "the Generator must return a tensor.", f"got {describe(out)}")
     check(
         tuple(out.shape) == (5, 1, 28, 28),
         "the Generator built from your make_gen_block must output (N, 1, 28, 28) images.",
@@ -174,7 +180,7 @@ def test_generator_output(impl):
         "generated images must lie in [-1, 1] (Tanh at the end), using both signs.",
         f"got values in [{out.min().item():.3g}, {out.max().item():.3g}]",
     )
-    support.check_gradients_reach_all(gen, out.square().mean(), "Generator")
+    support.check_gradient_report(evidence, "Generator")
 
 
 # --------------------------------------------------------------------------
@@ -184,15 +190,16 @@ def test_generator_output(impl):
 @graded("make_disc_block", points=2)
 @given(blocks.block_args(transposed=False))
 def test_disc_block_computation(impl, args):
-    block = call("make_disc_block", impl, *args.positional(), final_layer=args.final)
-    blocks.check_block(block, args, transposed=False)
+    evidence, x = blocks.block_output(impl, "make_disc_block", args)
+    blocks.check_block(evidence, x, args, transposed=False)
 
 
 @graded("make_disc_block", points=1)
 def test_discriminator_output(impl):
-    disc = impl.Discriminator(im_chan=11, hidden_dim=8).to(default_device())
     images = torch.randn(4, 11, 28, 28, device=default_device())
-    out = disc(images)
+    evidence = impl.run(probes.network_evidence, "discriminator", {"im_chan": 11, "hidden_dim": 8}, images)
+    out = evidence["out"]
+    check(isinstance(out, torch.Tensor), "the Discriminator must return a tensor.", f"got {describe(out)}")
     check(
         tuple(out.shape) == (4, 1),
         "the Discriminator built from your make_disc_block must output one logit per image, (N, 1).",
@@ -204,7 +211,7 @@ def test_discriminator_output(impl):
         "the final convolution.",
         f"got {show(out.flatten())}",
     )
-    support.check_gradients_reach_all(disc, out.square().mean(), "Discriminator")
+    support.check_gradient_report(evidence, "Discriminator")
 
 
 # --------------------------------------------------------------------------
@@ -270,36 +277,34 @@ def test_criterion(impl):
 @graded("get_disc_loss", points=2)
 @given(support.loss_cases())
 def test_disc_loss_value(impl, case):
-    loss, gen, disc = support.run_loss(impl, "get_disc_loss", case)
+    evidence = support.run_loss(impl, "get_disc_loss", case)
     support.check_loss_value(
-        loss,
-        case.expected_disc_loss(gen, disc),
+        evidence["loss"],
+        case.expected_disc_loss(evidence),
         "get_disc_loss must be the mean of criterion(fake scores, 0) and criterion(real scores, 1), "
         "where the discriminator sees combine_vectors(image, labels broadcast to (N, n_classes, H, W)).",
         case,
     )
-    disc.check_inputs(case, expect_real=True)
-    gen.check_inputs(case)
+    case.check_disc_inputs(evidence, expect_real=True)
+    case.check_gen_inputs(evidence)
 
 
 @graded("get_disc_loss", points=1)
 def test_disc_loss_detaches_fake(impl):
-    loss, gen, disc = support.run_loss(impl, "get_disc_loss", support.LossCase.example())
-    loss.backward()
-    leaked = [n for n, p in gen.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0]
+    evidence = support.run_loss(impl, "get_disc_loss", support.LossCase.example(), backward=True)
+    leaked = evidence["gen_grads"]["nonzero"]
     check(
         not leaked,
         "the discriminator's loss must not send gradient into the generator: detach the fake "
         "images (fake.detach()) before the discriminator scores them.",
         f"generator parameters with gradient: {', '.join(leaked)}",
     )
-    support.check_gradients_reach_all(disc, None, "the discriminator (from get_disc_loss)")
+    support.check_gradient_report(evidence["disc_grads"], "the discriminator (from get_disc_loss)")
 
 
 @graded("get_disc_loss", points=1)
 def test_disc_loss_trains(impl):
-    with support.known_good_helpers(impl, "get_disc_loss"):
-        history = support.train_tiny_gan(impl, "discriminator")
+    history = support.train_tiny_gan(impl, "discriminator")
     support.check_training(history, "discriminator")
 
 
@@ -310,20 +315,19 @@ def test_disc_loss_trains(impl):
 @graded("get_gen_loss", points=2)
 @given(support.loss_cases())
 def test_gen_loss_value(impl, case):
-    loss, gen, disc = support.run_loss(impl, "get_gen_loss", case)
+    evidence = support.run_loss(impl, "get_gen_loss", case)
     support.check_loss_value(
-        loss,
-        case.expected_gen_loss(gen, disc),
+        evidence["loss"],
+        case.expected_gen_loss(evidence),
         "get_gen_loss must be criterion(scores of the fake images, 1): the generator wants its "
         "fakes taken for real.",
         case,
     )
-    disc.check_inputs(case, expect_real=False)
-    gen.check_inputs(case)
+    case.check_disc_inputs(evidence, expect_real=False)
+    case.check_gen_inputs(evidence)
 
 
 @graded("get_gen_loss", points=1)
 def test_gen_loss_trains(impl):
-    with support.known_good_helpers(impl, "get_gen_loss"):
-        history = support.train_tiny_gan(impl, "generator")
+    history = support.train_tiny_gan(impl, "generator")
     support.check_training(history, "generator")

@@ -5,12 +5,14 @@ give (random trials, the corners of the space, FixedTrial), the model's
 logits and size for generated configurations and input shapes, the
 optimiser, then the objective and the study with stand-ins for the items
 they call and data whose answers are known.
+
+Optuna's trials and studies cannot cross to the worker: suggest_config,
+objective and run_study are run by procedures in optuna_search_probes,
+which build the studies and stand-ins there and return what happened as
+data (a configuration's fields, a trial's params, values and state).
 """
 from __future__ import annotations
 
-import time
-
-import optuna
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,8 +20,8 @@ from torch import nn
 
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail, graded
+from graders.hw7 import optuna_search_probes as probes
 from graders.hw7 import optuna_support as support
-from dlkit.isolation import substituted
 
 MODULE = "hw7/optuna_search"
 FEW = settings(max_examples=10)
@@ -29,57 +31,62 @@ FEW = settings(max_examples=10)
 # suggest_config
 
 
+def _configs(impl, sampler: str, arg, n: int, refix: bool = False) -> list[dict]:
+    """What suggest_config gave on n trials of a fresh study (see probes.sampled_configs)."""
+    return impl.run(probes.sampled_configs, sampler, arg, n, refix)
+
+
 @graded("suggest_config", points=2)
 @FEW
 @given(st.integers(0, 10**6))
 def test_random_configs_within_limits(impl, seed):
-    for cfg, params in support.configs(impl, optuna.samplers.RandomSampler(seed=seed), n=5):
+    for got in _configs(impl, "random", seed, n=5):
         check(
-            isinstance(cfg, impl.CNNConfig),
+            got["is_config"],
             "suggest_config must return a CNNConfig.",
-            f"got {describe(cfg)}",
+            f"got {got['type']}: {got['text']}",
         )
-        bad = support.limit_violations(cfg)
+        bad = support.limit_violations(got["fields"])
         check(
             not bad,
             "every configuration suggest_config can return must respect the handout's limits: "
             "1-4 conv layers of at most 64 filters, at most 3 dense layers (the output one included) "
             "of at most 64 neurons, lr ≤ 0.01, optimizer Adam, RMSprop or SGD.",
-            f"RandomSampler(seed={seed}) suggested {params}",
-            f"→ {cfg}: " + "; ".join(bad),
+            f"RandomSampler(seed={seed}) suggested {got['params']}",
+            f"→ {got['text']}: " + "; ".join(bad),
         )
 
 
 @graded("suggest_config", points=1)
 def test_corner_configs_within_limits(impl):
     for top in (True, False):
-        (cfg, params), = support.configs(impl, support.ExtremeSampler(top), n=1)
-        bad = support.limit_violations(cfg)
+        (got,) = _configs(impl, "extreme", top, n=1)
+        bad = support.limit_violations(got["fields"])
         which = "top of every range, last of every choice" if top else "bottom of every range, first choice"
         check(
             not bad,
             "the ranges suggest_config asks the trial for must lie inside the handout's limits: "
             "even their extremes.",
-            f"a trial answering with the {which}: {params}",
-            f"→ {cfg}: " + "; ".join(bad),
+            f"a trial answering with the {which}: {got['params']}",
+            f"→ {got['text']}: " + "; ".join(bad),
         )
 
 
 @graded("suggest_config", points=1)
 def test_config_comes_from_the_trial(impl):
-    for cfg, params in support.configs(impl, optuna.samplers.RandomSampler(seed=3), n=4):
+    for got in _configs(impl, "random", 3, n=4, refix=True):
+        params = got["params"]
         check(
             len(params) >= 4,
             "suggest_config must ask the trial for the hyperparameters (trial.suggest_*), so that "
             "Optuna searches them: at least the conv layers, the dense layers, the optimiser and lr.",
             f"the trial was asked for {sorted(params)}",
         )
-        again = call("suggest_config", impl, optuna.trial.FixedTrial(params))
         check(
-            again == cfg,
+            got["again_equal"],
             "suggest_config must build the configuration from the trial's values alone: "
             "the same values (optuna.trial.FixedTrial) must give the same configuration.",
-            f"values {params}: first {cfg}, then {again}",
+            f"values {params}: first {got['text']}, then {got['again_text']}",
         )
 
 
@@ -248,21 +255,21 @@ def test_optimizer_unknown_name(impl):
 # objective
 
 
-def run_objective(impl, epochs: int, prune: bool, pruner: optuna.pruners.BasePruner):
-    data = support.GuardedSplits()
-    s = support.study(pruner=pruner)
-    with support.objective_alone(impl, data) as made:
-        s.optimize(lambda t: impl.objective(t, data, epochs=epochs, device=default_device(), prune=prune),
-                   n_trials=1)
-    return s.trials[0], data, made
+def run_objective(impl, epochs: int, prune: bool, prunes: bool) -> dict:
+    """One trial of the objective with stand-ins, in a study whose pruner
+    always (prunes) or never prunes (see probes.objective_trial)."""
+    got = impl.run(probes.objective_trial, epochs, prune, prunes, default_device())
+    if got["test_refused"]:
+        fail(got["test_refused"])
+    return got
 
 
 @graded("objective", points=2)
 def test_objective_trains_and_returns_validation_accuracy(impl):
-    trial, data, made = run_objective(impl, epochs=3, prune=False, pruner=support.FixedPruner(False))
-    check(data.test_reads == 0, "objective must never read the test split.", f"{data.test_reads} reads")
+    got = run_objective(impl, epochs=3, prune=False, prunes=False)
+    check(got["test_reads"] == 0, "objective must never read the test split.", f"{got['test_reads']} reads")
     given_ = "3 epochs; a model right on 1/4 of the training split and 7/10 of the validation split"
-    value = trial.value
+    value = got["value"]
     hint = {0.25: " (the training accuracy)", 0.0: " (the last validation batch's)"}.get(value, "")
     if isinstance(value, float) and abs(value - (1 + 0.75 + 0) / 3) < 1e-6:
         hint = " (the unweighted mean of the batches' accuracies)"
@@ -272,65 +279,64 @@ def test_objective_trains_and_returns_validation_accuracy(impl):
         "fraction of all its examples predicted right) after the last epoch.",
         f"{given_}, validation batches of 4, 4 and 2: expected 0.7, got {value!r}{hint}",
     )
-    model, opt = made.get("model"), made.get("optimizer")
-    check(model is not None and opt is not None,
+    check(got["made_model"] and got["made_optimizer"],
           "objective must build its model and optimiser with build_model and make_optimizer.")
+    seen, steps = got["seen"], got["steps"]
     check(
-        model.seen["eval"] >= 3 * len(data.val),
+        seen["eval"] >= 3 * got["n_val"],
         "objective must measure the validation accuracy in evaluation mode (model.eval()), once per "
         "epoch over the whole validation split: dropout must be off when measuring.",
-        f"{given_} (10 validation images): {model.seen['eval']} images seen in evaluation mode, "
+        f"{given_} (10 validation images): {seen['eval']} images seen in evaluation mode, "
         "expected at least 30",
     )
     check(
-        model.seen["train"] >= 3 * len(data.train) and opt.steps == 3 * 3,
+        seen["train"] >= 3 * got["n_train"] and steps == 3 * 3,
         "objective must train on the whole training split once per epoch, in training mode "
         "(model.train()), one optimiser step per batch.",
-        f"{given_} (12 training images, batches of 4): {model.seen['train']} training images seen "
-        f"and {opt.steps} steps, expected 36 and 9",
+        f"{given_} (12 training images, batches of 4): {seen['train']} training images seen "
+        f"and {steps} steps, expected 36 and 9",
     )
     check(
-        opt.stale == 0,
+        got["stale"] == 0,
         "at every optimiser step the gradient must be that of the current batch's cross-entropy "
         "alone: clear it (optimizer.zero_grad()) before each backward, or the batches' gradients add up.",
-        f"{given_}: {opt.stale} of {opt.steps} steps had another gradient",
+        f"{given_}: {got['stale']} of {steps} steps had another gradient",
     )
 
 
 @graded("objective", points=1)
 def test_objective_reports_every_epoch(impl):
-    trial, _, _ = run_objective(impl, epochs=4, prune=False, pruner=support.FixedPruner(False))
-    steps = sorted(trial.intermediate_values)
-    values = [trial.intermediate_values[s] for s in steps]
+    reported = run_objective(impl, epochs=4, prune=False, prunes=False)["intermediate"]
+    values = [reported[s] for s in sorted(reported)]
     check(
-        len(steps) == 4 and all(abs(v - 0.7) < 1e-6 for v in values),
+        len(values) == 4 and all(abs(v - 0.7) < 1e-6 for v in values),
         "objective must report the validation accuracy to the trial after every epoch "
         "(trial.report(accuracy, epoch)), so that a pruner can compare trials.",
-        f"4 epochs: reported {dict(trial.intermediate_values)}",
+        f"4 epochs: reported {reported}",
     )
 
 
 @graded("objective", points=2)
 def test_objective_prunes_only_when_asked(impl):
-    trial, _, _ = run_objective(impl, epochs=3, prune=False, pruner=support.FixedPruner(True))
+    got = run_objective(impl, epochs=3, prune=False, prunes=True)
     check(
-        trial.state == optuna.trial.TrialState.COMPLETE,
+        got["state"] == "COMPLETE",
         "objective must not prune when prune is False, whatever the study's pruner says.",
-        f"prune=False, a pruner that always prunes: the trial ended {trial.state.name}",
+        f"prune=False, a pruner that always prunes: the trial ended {got['state']}",
     )
-    trial, _, _ = run_objective(impl, epochs=3, prune=True, pruner=support.FixedPruner(False))
+    got = run_objective(impl, epochs=3, prune=True, prunes=False)
     check(
-        trial.state == optuna.trial.TrialState.COMPLETE,
+        got["state"] == "COMPLETE",
         "objective must finish the trial when the pruner does not prune.",
-        f"prune=True, a pruner that never prunes: the trial ended {trial.state.name}",
+        f"prune=True, a pruner that never prunes: the trial ended {got['state']}",
     )
-    trial, _, _ = run_objective(impl, epochs=3, prune=True, pruner=support.FixedPruner(True))
+    got = run_objective(impl, epochs=3, prune=True, prunes=True)
     check(
-        trial.state == optuna.trial.TrialState.PRUNED and len(trial.intermediate_values) == 1,
+        got["state"] == "PRUNED" and len(got["intermediate"]) == 1,
         "with prune=True, objective must report the epoch's accuracy, then ask trial.should_prune() "
         "and raise optuna.TrialPruned() when it says so: a pruner decides on reported values.",
-        f"prune=True, a pruner that always prunes: the trial ended {trial.state.name} after "
-        f"{len(trial.intermediate_values)} report(s); expected PRUNED after 1",
+        f"prune=True, a pruner that always prunes: the trial ended {got['state']} after "
+        f"{len(got['intermediate'])} report(s); expected PRUNED after 1",
     )
 
 
@@ -338,83 +344,60 @@ def test_objective_prunes_only_when_asked(impl):
 # run_study
 
 
-class StandIn:
-    """A stand-in objective: quick, with known values, recording its arguments."""
-
-    VALUES = (0.2, 0.9, 0.5, 0.7)
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-
-    def __call__(self, trial, data, epochs=10, device=None, prune=False):
-        self.calls.append({"epochs": epochs, "prune": prune, "data": data})
-        time.sleep(0.02)
-        return self.VALUES[trial.number % len(self.VALUES)]
-
-
-def study_alone(impl, **kwargs):
-    objective = StandIn()
-    data = support.GuardedSplits()
-    with substituted(impl, "run_study", {"objective": objective}):
-        start = time.perf_counter()
-        s = call("run_study", impl, data, **kwargs)
-        elapsed = time.perf_counter() - start
-    check(isinstance(s, optuna.Study), "run_study must return the optuna.Study.", f"got {describe(s)}")
-    return s, objective, elapsed, data
+def _is_study(got: dict) -> dict:
+    check(got["is_study"], "run_study must return the optuna.Study.", f"got {got.get('type')}: {got.get('text')}")
+    return got
 
 
 @graded("run_study", points=2)
 def test_study_maximises_until_the_timeout(impl):
-    s, objective, elapsed, data = study_alone(impl, timeout=0.5, epochs=3)
-    n = len(s.trials)
+    got = _is_study(impl.run(probes.study_run, 0.5, 3))
+    n, elapsed, calls = got["n"], got["elapsed"], got["calls"]
     check(
         n >= 4 and elapsed < 10,
         "run_study must optimise until the timeout, with no cap on the number of trials.",
         f"timeout=0.5 s, trials of 0.02 s: {n} trials in {elapsed:.2f} s",
     )
     check(
-        s.direction == optuna.study.StudyDirection.MAXIMIZE and s.best_value == max(StandIn.VALUES[: min(n, 4)]),
+        got["direction"] == "MAXIMIZE" and got["best_value"] == max(probes.StandIn.VALUES[: min(n, 4)]),
         "run_study must create a study that maximises the objective: it returns an accuracy.",
-        f"trial values {[t.value for t in s.trials[:4]]}…: best_value {s.best_value}, direction {s.direction.name}",
+        f"trial values {got['values']}…: best_value {got['best_value']}, direction {got['direction']}",
     )
     check(
-        all(c["epochs"] == 3 and not c["prune"] and c["data"] is data for c in objective.calls),
+        all(epochs == 3 and not prune and same for epochs, prune, same in calls),
         "run_study must call objective with its data and epochs, and prune=False when no pruner is given.",
         f"run_study(data, timeout=0.5, epochs=3): objective called with "
-        f"{[(c['epochs'], c['prune']) for c in objective.calls[:3]]} (epochs, prune)…",
+        f"{[(epochs, prune) for epochs, prune, _ in calls[:3]]} (epochs, prune)…",
     )
 
 
 @graded("run_study", points=1)
 def test_study_sampler_and_pruner(impl):
-    sampler, pruner = optuna.samplers.RandomSampler(seed=0), optuna.pruners.MedianPruner()
-    s, objective, _, _ = study_alone(impl, timeout=0.2, sampler=sampler, pruner=pruner, epochs=2)
+    got = _is_study(impl.run(probes.study_run, 0.2, 2, search=True))
     check(
-        s.sampler is sampler and s.pruner is pruner,
+        got["same_sampler"] and got["same_pruner"],
         "run_study must give the study the sampler and the pruner it is passed.",
-        f"got sampler {type(s.sampler).__name__}, pruner {type(s.pruner).__name__}",
+        f"got sampler {got['sampler']}, pruner {got['pruner']}",
     )
+    prunes = [prune for _, prune, _ in got["calls"]]
     check(
-        objective.calls and all(c["prune"] for c in objective.calls),
+        bool(prunes) and all(prunes),
         "run_study must turn pruning on (objective(..., prune=True)) when a pruner is given.",
-        f"with MedianPruner: prune={[c['prune'] for c in objective.calls[:3]]}…",
+        f"with MedianPruner: prune={prunes[:3]}…",
     )
 
 
 @graded("run_study", points=1)
-def test_study_joins_a_shared_storage(impl, tmp_path_factory):
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
-    path = tmp_path_factory.mktemp("journal") / "study.log"
-    for _ in range(2):  # two workers, one after the other, on one journal file
-        storage = JournalStorage(JournalFileBackend(str(path)))
-        s, _, _, _ = study_alone(impl, timeout=30, n_trials=2, storage=storage, study_name="shared")
+def test_study_joins_a_shared_storage(impl):
+    # Two workers, one after the other, on one journal file (in the worker's own /tmp).
+    first, second = impl.run(probes.shared_study, 2, "shared")
+    _is_study(first)
+    got = _is_study(second)
     check(
-        s.study_name == "shared" and len(s.trials) == 4,
+        got["study_name"] == "shared" and got["n"] == 4,
         "run_study must create or join the study named study_name in storage "
         "(optuna.create_study(..., storage=storage, study_name=study_name, load_if_exists=True)), "
         "so that workers share their trials.",
-        f"two calls with n_trials=2 on one journal file: the second sees {len(s.trials)} trials "
-        f"in a study named {s.study_name!r}; expected 4 in 'shared'",
+        f"two calls with n_trials=2 on one journal file: the second sees {got['n']} trials "
+        f"in a study named {got['study_name']!r}; expected 4 in 'shared'",
     )

@@ -1,11 +1,11 @@
 """Graders for HW7-Q7, skip-gram word embeddings (module hw7/word2vec).
 
 train_word2vec is graded with stand-ins for the items it calls, so each
-mistake costs points on its own item only.
+mistake costs points on its own item only. The student's model, the
+graders' vocabulary and the probe model live in the worker: the checks that
+need them run there as procedures (word2vec_probes) and send back evidence.
 """
 from __future__ import annotations
-
-import copy
 
 import torch
 import torch.nn.functional as F
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from dlkit.grading.checks import call, check, describe, fail, graded, show
 from graders.hw7 import w2v_support as support
+from graders.hw7 import word2vec_probes as probes
 
 MODULE = "hw7/word2vec"
 TOY = "I love to learn deep learning. It is fascinating!"
@@ -102,16 +103,16 @@ def test_vocabulary_min_count(impl, words, min_count):
 # make_training_pairs
 
 
-def _vocab_for(words):
-    # The graders' own vocabulary, so a Vocabulary mistake is not charged here too.
-    vocab = support._Vocab(words or ["deep"])
-    return vocab, dict(vocab.stoi)
+def _pairs(impl, sentences, words, window):
+    # The graders' own vocabulary (built in the worker), so a Vocabulary mistake is not charged here too.
+    got = impl.run(probes.pairs_with_vocab, sentences, words or ["deep"], window)
+    return got["out"], got["stoi"]
 
 
 @graded("make_training_pairs", points=1)
 def test_pairs_worked_example(impl):
-    vocab, stoi = _vocab_for(["a", "b", "c"])
-    out = call("make_training_pairs", impl, [["a", "b", "c"]], vocab, 1)
+    check(callable(getattr(impl, "make_training_pairs", None)), "make_training_pairs is missing: define a function with exactly that name.")
+    out, stoi = _pairs(impl, [["a", "b", "c"]], ["a", "b", "c"], 1)
     a, b, c = stoi["a"], stoi["b"], stoi["c"]
     want = [[a, b], [b, a], [b, c], [c, b]]
     check(
@@ -125,8 +126,7 @@ def test_pairs_worked_example(impl):
 @given(support.sentences_strategy, st.integers(1, 4), st.integers(0, 4))
 def test_pairs_match_definition(impl, sentences, window, dropped):
     known = list(dict.fromkeys(w for s in sentences for w in s))
-    vocab, stoi = _vocab_for(known[dropped:])  # some words are not in the vocabulary
-    out = call("make_training_pairs", impl, sentences, vocab, window)
+    out, stoi = _pairs(impl, sentences, known[dropped:], window)  # some words are not in the vocabulary
     want = support.brute_force_pairs(sentences, stoi, window)
     given_ = f"sentences {sentences}, vocabulary {list(stoi)}, window_size={window}"
     check(isinstance(out, torch.Tensor), "make_training_pairs must return a tensor.", given_)
@@ -152,37 +152,32 @@ def test_pairs_match_definition(impl, sentences, window, dropped):
 @graded("Word2Vec", points=2)
 @given(st.integers(1, 12), st.integers(1, 8), st.integers(1, 6), st.integers(0, 1000))
 def test_model_scores(impl, vocab_size, dim, batch, seed):
-    model = impl.Word2Vec(vocab_size, dim)
-    tables = {name: getattr(model, name, None) for name in ("in_embed", "out_embed")}
-    for name, table in tables.items():
-        check(isinstance(table, torch.nn.Embedding), f"Word2Vec must have {name}, an nn.Embedding.")
+    # The model is the student's own nn.Module: it is built, scored and
+    # differentiated in the worker, with random tables (the usual start leaves
+    # out_embed at zero, which hides errors).
+    got = impl.run(probes.model_scores, vocab_size, dim, batch, seed)
+    for name, table in got["tables"].items():
+        check(table["embedding"], f"Word2Vec must have {name}, an nn.Embedding.", f"got {table['type']}")
         check(
-            tuple(table.weight.shape) == (vocab_size, dim),
+            tuple(table["shape"]) == (vocab_size, dim),
             f"{name} must hold vocab_size × embedding_dim weights.",
-            f"Word2Vec({vocab_size}, {dim}).{name}: {tuple(table.weight.shape)}",
+            f"Word2Vec({vocab_size}, {dim}).{name}: {tuple(table['shape'])}",
         )
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():  # the usual start leaves out_embed at zero: use weights that show errors
-        for table in tables.values():
-            table.weight.copy_(torch.randn(vocab_size, dim, generator=gen))
-    targets = torch.randint(0, vocab_size, (batch,), generator=gen)
-    contexts = torch.randint(0, vocab_size, (batch,), generator=gen)
-    scores = model(targets, contexts)
-    want = (tables["in_embed"].weight[targets] * tables["out_embed"].weight[contexts]).sum(-1)
+    weights, targets, contexts, scores = got["weights"], got["targets"], got["contexts"], got["scores"]
+    want = (weights["in_embed"][targets] * weights["out_embed"][contexts]).sum(-1)
     given_ = f"Word2Vec({vocab_size}, {dim}), targets {targets.tolist()}, contexts {contexts.tolist()}"
     check(
         isinstance(scores, torch.Tensor) and tuple(scores.shape) == (batch,),
         "Word2Vec.forward(targets, contexts) must return one score per pair, shape (B,).",
-        f"{given_} → {describe(scores)}",
+        f"{given_} → {describe(scores) if isinstance(scores, torch.Tensor) else scores}",
     )
     check(
         torch.allclose(scores, want, atol=1e-5, rtol=1e-4),
         "the score of a pair must be the dot product in_embed[target] · out_embed[context].",
         given_,
     )
-    scores.sum().backward()
     check(
-        all(t.weight.grad is not None for t in tables.values()),
+        got["grads"] is not None and all(got["grads"]),
         "the scores must be differentiable with respect to both embedding tables.",
     )
 
@@ -232,46 +227,58 @@ def test_loss_extreme_scores(impl):
 
 def _step_case(seed: int, vocab_size: int, dim: int, batch: int, shared: bool, k: int):
     gen = torch.Generator().manual_seed(seed)
-    model = support._Model(vocab_size, dim)
-    with torch.no_grad():
-        model.in_embed.weight.copy_(torch.randn(vocab_size, dim, generator=gen) * 0.5)
-        model.out_embed.weight.copy_(torch.randn(vocab_size, dim, generator=gen) * 0.5)
+    in_weight = torch.randn(vocab_size, dim, generator=gen) * 0.5
+    out_weight = torch.randn(vocab_size, dim, generator=gen) * 0.5
     targets = torch.randint(0, vocab_size, (batch,), generator=gen)
     contexts = torch.randint(0, vocab_size, (batch,), generator=gen)
     shape = (k,) if shared else (batch, k)
     negatives = torch.randint(0, vocab_size, shape, generator=gen)
-    return model, targets, contexts, negatives
+    return in_weight, out_weight, targets, contexts, negatives
+
+
+def _close(got: torch.Tensor, want: torch.Tensor) -> bool:
+    return torch.allclose(got, want, atol=1e-5, rtol=1e-4)
 
 
 @graded("sgns_step", points=3)
 @given(st.integers(0, 1000), st.integers(2, 9), st.integers(1, 5), st.integers(1, 6), st.booleans(), st.integers(1, 4))
 def test_sgns_step_is_sgd_on_the_summed_loss(impl, seed, vocab_size, dim, batch, shared, k):
-    model, targets, contexts, negatives = _step_case(seed, vocab_size, dim, batch, shared, k)
-    reference = copy.deepcopy(model)
+    in_weight, out_weight, targets, contexts, negatives = _step_case(seed, vocab_size, dim, batch, shared, k)
     lr, num_negatives = 0.1, (2 if shared else None)
-    want_loss = support._step(reference, targets, contexts, negatives, lr, num_negatives)
-    args = (model, targets, contexts, negatives, lr) + ((num_negatives,) if shared else ())
-    with support.step_alone(impl):
-        got_loss = call("sgns_step", impl, *args)
+    # sgns_step runs in the worker on a probe model, with a marked loss in
+    # place of negative_sampling_loss: a step that differentiates that loss
+    # (autograd) must match SGD on it, one that writes the gradient by hand
+    # SGD on the item's loss; its value may be either loss's.
+    references = support.reference_steps(in_weight, out_weight, targets, contexts, negatives, lr, num_negatives)
+    want_loss, reference = references["true"]
+    spy_loss, spied = references["spy"]
+    check(callable(getattr(impl, "sgns_step", None)), "sgns_step is missing: define a function with exactly that name.")
+    got = impl.run(probes.sgns_step_run, in_weight, out_weight, targets, contexts, negatives, lr, num_negatives)
+    got_loss = got["loss"]
     given_ = (
         f"vocab {vocab_size}, dim {dim}, targets {targets.tolist()}, contexts {contexts.tolist()}, "
         f"negatives {negatives.tolist()} ({'a pool shared by the batch' if shared else 'per pair'}), lr={lr}"
         + (f", num_negatives={num_negatives}" if shared else "")
     )
     check(
-        isinstance(got_loss, float) and abs(got_loss - want_loss) < 1e-4 * max(1.0, abs(want_loss)),
+        isinstance(got_loss, float)
+        and any(abs(got_loss - want) < 1e-4 * max(1.0, abs(want)) for want in (want_loss, spy_loss)),
         "sgns_step must return the batch's mean loss before the step, as a float.",
         given_,
         f"expected {want_loss:.5f}, got {type(got_loss).__name__} {show(got_loss)}",
     )
-    for name in ("in_embed", "out_embed"):
-        got, want = getattr(model, name).weight.detach(), getattr(reference, name).weight.detach()
+    through_spy = all(_close(got[key], getattr(spied, name).weight.detach())
+                      for key, name in (("in", "in_embed"), ("out", "out_embed")))
+    if through_spy:
+        return  # autograd through negative_sampling_loss: the loss is graded there
+    for key, name in (("in", "in_embed"), ("out", "out_embed")):
+        got_w, want = got[key], getattr(reference, name).weight.detach()
         check(
-            torch.allclose(got, want, atol=1e-5, rtol=1e-4),
+            _close(got_w, want),
             f"sgns_step must update {name} by −lr × the gradient of the loss summed over the batch "
             "(repeated words add up; a shared pool's terms weigh num_negatives / M).",
             given_,
-            f"largest difference in {name}: {(got - want).abs().max().item():.3g}",
+            f"largest difference in {name}: {(got_w - want).abs().max().item():.3g}",
         )
 
 

@@ -1,13 +1,14 @@
 """Definitions, stand-ins and corpora for the Word2Vec graders.
 
-The brute-force pair definition is the handout's sentence written as code;
-the stand-ins let train_word2vec be graded apart from the items it calls.
+The brute-force pair definition (in word2vec_probes) is the handout's
+sentence written as code; the stand-ins (word2vec_probes, run in the
+worker) let train_word2vec be graded apart from the items it calls.
 """
 from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Iterable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -15,21 +16,10 @@ from hypothesis import strategies as st
 from torch import nn
 
 from dlkit.isolation import substituted
+from graders.hw7 import word2vec_probes as probes
+from graders.hw7.word2vec_probes import brute_force_pairs  # noqa: F401  (the definition, for the graders)
 
 WORDS = ("deep", "learning", "is", "fun", "gpu", "2024", "nets", "x", "Data", "MODEL")
-
-
-def brute_force_pairs(sentences: list[list[str]], stoi: dict[str, int], window: int) -> list[tuple[int, int]]:
-    """Every (target, context) within `window` positions on each side, in one
-    sentence, after dropping unknown words; by sentence, target, context."""
-    kept = [[stoi[w] for w in sentence if w in stoi] for sentence in sentences]
-    return [
-        (ids[i], ids[j])
-        for ids in kept
-        for i in range(len(ids))
-        for j in range(len(ids))
-        if i != j and abs(i - j) <= window
-    ]
 
 
 def expected_loss(pos: torch.Tensor, neg: torch.Tensor, weight: float = 1.0) -> torch.Tensor:
@@ -44,91 +34,39 @@ sentences_strategy = st.lists(
 
 
 # --------------------------------------------------------------------------
-# stand-ins for grading train_word2vec on its own
+# the references for sgns_step, and stand-ins for grading train_word2vec on its own
 
 
-class _Vocab:
-    def __init__(self, words: Iterable[str], min_count: int = 1) -> None:
-        counts: dict[str, int] = {}
-        for w in words:
-            counts[w] = counts.get(w, 0) + 1
-        self.itos = [w for w, n in counts.items() if n >= min_count]
-        self.stoi = {w: i for i, w in enumerate(self.itos)}
-        self.counts = [counts[w] for w in self.itos]
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    def __contains__(self, word: object) -> bool:
-        return word in self.stoi
-
-    def __getitem__(self, word: str) -> int:
-        return self.stoi[word]
-
-
-class _Model(nn.Module):
-    def __init__(self, vocab_size: int, embedding_dim: int) -> None:
-        super().__init__()
-        self.in_embed = nn.Embedding(vocab_size, embedding_dim)
-        self.out_embed = nn.Embedding(vocab_size, embedding_dim)
-        nn.init.uniform_(self.in_embed.weight, -0.5 / embedding_dim, 0.5 / embedding_dim)
-        nn.init.zeros_(self.out_embed.weight)
-        self.loss_history: list[float] = []
-
-    def forward(self, targets: torch.Tensor, contexts: torch.Tensor) -> torch.Tensor:
-        return torch.einsum("bd,bd->b", self.in_embed(targets), self.out_embed(contexts))
-
-
-def _tokenize(corpus: str) -> list[list[str]]:
-    # Enough for the graders' own corpora: lower-case words, '.' between sentences.
-    return [s.split() for s in corpus.lower().split(".") if s.split()]
-
-
-def _pairs(sentences: list[list[str]], vocab: Any, window_size: int) -> torch.Tensor:
-    return torch.tensor(brute_force_pairs(sentences, vocab.stoi, window_size), dtype=torch.long).view(-1, 2)
-
-
-def _loss(pos: torch.Tensor, neg: torch.Tensor, neg_weight: float = 1.0) -> torch.Tensor:
+def reference_loss(pos: torch.Tensor, neg: torch.Tensor, neg_weight: float = 1.0) -> torch.Tensor:
+    """The item's loss, differentiable, for the judge's own reference step."""
     return (F.softplus(-pos) + neg_weight * F.softplus(neg).sum(-1)).mean()
 
 
-def _step(model: Any, targets, contexts, negatives, lr: float, num_negatives: int | None = None) -> float:
-    """SGD on the summed loss through autograd: slow and plain, but the same step."""
-    v, u = model.in_embed(targets), model.out_embed(contexts)
-    if negatives.dim() == 1:  # a pool shared by the batch, each term weighted K / M
-        weight = (num_negatives or len(negatives)) / len(negatives)
-        neg = v @ model.out_embed(negatives).T
-    else:
-        weight = 1.0
-        neg = torch.einsum("bd,bkd->bk", v, model.out_embed(negatives))
-    loss = _loss((v * u).sum(-1), neg, weight)
-    model.zero_grad()
-    (loss * len(targets)).backward()
+def reference_model(in_weight: torch.Tensor, out_weight: torch.Tensor) -> nn.Module:
+    """A judge-side model holding copies of these tables."""
+    model = probes.ProbeModel(*in_weight.shape)
     with torch.no_grad():
-        for p in model.parameters():
-            if p.grad is not None:
-                p -= lr * p.grad
-    return loss.item()
+        model.in_embed.weight.copy_(in_weight)
+        model.out_embed.weight.copy_(out_weight)
+    return model
 
 
-STAND_INS = {
-    "tokenize": _tokenize,
-    "Vocabulary": _Vocab,
-    "make_training_pairs": _pairs,
-    "Word2Vec": _Model,
-    "negative_sampling_loss": _loss,
-    "sgns_step": _step,
-}
-
-
-def step_alone(impl: Any) -> contextlib.AbstractContextManager[None]:
-    """Run impl.sgns_step with a stand-in for negative_sampling_loss."""
-    return substituted(impl, "sgns_step", {"negative_sampling_loss": _loss})
+def reference_steps(in_weight, out_weight, targets, contexts, negatives, lr: float,
+                    num_negatives: int | None) -> dict[str, tuple[float, nn.Module]]:
+    """The step through autograd on the summed loss (slow and plain, but the
+    same step), with the item's loss and with the marked one a student's
+    autograd step would differentiate: (loss before, model after) each."""
+    out = {}
+    for name, loss_fn in (("true", reference_loss), ("spy", probes.spy_loss)):
+        model = reference_model(in_weight, out_weight)
+        value = probes.sgd_step(model, targets, contexts, negatives, lr, num_negatives, loss_fn)
+        out[name] = (value, model)
+    return out
 
 
 def trainer_alone(impl: Any) -> contextlib.AbstractContextManager[None]:
-    """Run impl.train_word2vec with stand-ins for the items it calls."""
-    return substituted(impl, "train_word2vec", STAND_INS)
+    """Run impl.train_word2vec with (marked, where possible) stand-ins for the items it calls."""
+    return substituted(impl, "train_word2vec", probes.TRAIN_STAND_INS)
 
 
 def cluster_corpus(seed: int = 0, sentences: int = 200) -> tuple[str, list[list[str]]]:

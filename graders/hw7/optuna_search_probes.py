@@ -1,0 +1,400 @@
+"""Grader code that runs in the worker, next to the submission (hw7/optuna_search).
+
+Optuna's trials and studies, the samplers and pruners the graders use, the
+objective's world (a model whose answers are known, an optimiser that
+records its steps, data whose test split refuses any read) and the stand-in
+objective of the study all live here: none of them can cross to the judge.
+Each procedure builds them, runs the student's function and returns what
+happened as plain data (a configuration's fields, a trial's params, values
+and state, counts), which the judge then checks.
+
+Nothing here answers an item: the stand-ins are a fixed configuration, a
+model that reads the class off the first pixel, SGD with learning rate 0 and
+an objective with canned values.
+"""
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import optuna
+import torch
+from optuna.distributions import CategoricalDistribution
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from dlkit.isolation import substituted
+from dlkit.judge import in_worker
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)  # its INFO lines go to stderr
+
+FIELDS = ("filters", "kernel_size", "pool", "neurons", "dropout", "optimizer", "lr")
+TEXT_LIMIT = 500
+
+
+# --------------------------------------------------------------------------
+# evidence as plain data
+
+
+def _plain(value: Any) -> Any:
+    """`value` as data the judge can read: scalars, strings and sequences of
+    them as they are, anything else as its repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, torch.Tensor) and value.numel() <= 64:
+        return value.detach().cpu().clone()
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    try:
+        return repr(value)[:TEXT_LIMIT]
+    except Exception:
+        return f"<{type(value).__name__}>"
+
+
+def config_fields(config: Any) -> dict[str, Any]:
+    """The fields of a CNNConfig-like object that it has, as data."""
+    fields = {}
+    for name in FIELDS:
+        try:
+            fields[name] = _plain(getattr(config, name))
+        except Exception:
+            continue
+    return fields
+
+
+# --------------------------------------------------------------------------
+# samplers, pruners, studies
+
+
+class ExtremeSampler(optuna.samplers.BaseSampler):
+    """Answers every suggestion with the top (or bottom) of its range, and the
+    last (or first) of its choices: the corners of a search space."""
+
+    def __init__(self, top: bool) -> None:
+        self.top = top
+
+    def infer_relative_search_space(self, study: Any, trial: Any) -> dict:
+        return {}
+
+    def sample_relative(self, study: Any, trial: Any, search_space: dict) -> dict:
+        return {}
+
+    def sample_independent(self, study: Any, trial: Any, name: str, distribution: Any) -> Any:
+        if isinstance(distribution, CategoricalDistribution):
+            return distribution.choices[-1 if self.top else 0]
+        return distribution.high if self.top else distribution.low
+
+
+class FixedPruner(optuna.pruners.BasePruner):
+    """Always (or never) prunes."""
+
+    def __init__(self, decision: bool) -> None:
+        self.decision = decision
+
+    def prune(self, study: Any, trial: Any) -> bool:
+        return self.decision
+
+
+def study(sampler: optuna.samplers.BaseSampler | None = None, pruner: Any = None) -> optuna.Study:
+    return optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner or FixedPruner(False))
+
+
+def sampler_of(kind: str, arg: Any) -> optuna.samplers.BaseSampler:
+    if kind == "random":
+        return optuna.samplers.RandomSampler(seed=int(arg))
+    if kind == "extreme":
+        return ExtremeSampler(bool(arg))
+    raise ValueError(f"unknown sampler {kind!r}")
+
+
+@in_worker
+def sampled_configs(impl: Any, sampler: str, arg: Any, n: int, refix: bool = False) -> list[dict[str, Any]]:
+    """suggest_config on n trials of a fresh study with the sampler
+    ('random', seed) or ('extreme', top). For each: whether it is a
+    CNNConfig, its text and fields, the trial's params and, with refix,
+    whether suggest_config(FixedTrial(params)) gives an equal config."""
+    s, out = study(sampler_of(sampler, arg)), []
+    for _ in range(n):
+        trial = s.ask()
+        cfg = impl.suggest_config(trial)
+        params = {str(k): _plain(v) for k, v in trial.params.items()}
+        entry = {
+            "is_config": isinstance(cfg, impl.CNNConfig), "text": _text(cfg), "type": type(cfg).__name__,
+            "fields": config_fields(cfg), "params": params,
+        }
+        s.tell(trial, 0.0)
+        if refix:
+            again = impl.suggest_config(optuna.trial.FixedTrial(dict(trial.params)))
+            try:
+                same = bool(again == cfg)
+            except Exception:
+                same = False
+            entry.update(again_equal=same, again_text=_text(again))
+        out.append(entry)
+    return out
+
+
+# --------------------------------------------------------------------------
+# the objective's world: known answers, a recorded optimiser, a guarded test split
+
+
+class SplitRefused(Exception):
+    """The objective read the test split."""
+
+
+TEST_SPLIT_MESSAGE = (
+    "objective must never read the test split: hyperparameters are chosen on the "
+    "validation split (data.val_loader()); the test split is for the final report only."
+)
+
+
+def config(impl: Any, **fields: Any) -> Any:
+    """impl.CNNConfig with small defaults and `fields` over them."""
+    values = dict(filters=(4, 6), kernel_size=3, pool=True, neurons=(8,), dropout=0.0, optimizer="Adam", lr=1e-3)
+    values.update(fields)
+    return impl.CNNConfig(**values)
+
+
+class FirstPixelModel(nn.Module):
+    """Predicts the class written in each image's first pixel; counts the
+    examples it sees in training and in evaluation mode and keeps the last
+    training batch."""
+
+    def __init__(self, n_classes: int) -> None:
+        super().__init__()
+        self.n_classes = n_classes
+        self.scale = nn.Parameter(torch.tensor(3.0))
+        self.seen = {"train": 0, "eval": 0}
+        self.last_train_batch: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.seen["train" if self.training else "eval"] += len(x)
+        if self.training:
+            self.last_train_batch = x.detach().cpu()
+        return self.logits(x, self.scale)
+
+    def logits(self, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        guess = x.flatten(1)[:, 0].round().long().clamp(0, self.n_classes - 1)
+        return scale * nn.functional.one_hot(guess, self.n_classes).float()
+
+    def batch_gradients(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
+        """d/d scale of this batch's cross-entropy: (mean, sum) reductions."""
+        scale = self.scale.detach().cpu().clone().requires_grad_()
+        loss = nn.functional.cross_entropy(self.logits(x, scale), labels)
+        (grad,) = torch.autograd.grad(loss, scale)
+        return float(grad), float(grad) * len(labels)
+
+
+class CountingSGD(torch.optim.SGD):
+    """SGD with learning rate 0 (nothing changes) that counts its steps and
+    the steps whose gradient is not the last training batch's alone."""
+
+    def __init__(self, params: Any, model: FirstPixelModel, data: "GuardedSplits") -> None:
+        super().__init__(params, lr=0.0)
+        self.model, self.data = model, data
+        self.steps, self.stale = 0, 0
+
+    def step(self, closure: Any = None) -> Any:
+        self.steps += 1
+        x = self.model.last_train_batch
+        got = self.model.scale.grad
+        if x is None or got is None:
+            self.stale += 1
+        else:
+            wants = self.model.batch_gradients(x, self.data.labels_of(x))
+            if not any(abs(float(got) - w) <= 1e-5 * max(1.0, abs(w)) for w in wants):
+                self.stale += 1
+        return super().step(closure)
+
+
+def labelled(n: int, right: int, n_classes: int, seed: int) -> TensorDataset:
+    """n images (3, 4, 4) whose first pixel names a class, right for the first `right`."""
+    gen = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, n_classes, (n,), generator=gen)
+    guess = labels.clone()
+    guess[right:] = (labels[right:] + 1) % n_classes
+    images = torch.rand(n, 3, 4, 4, generator=gen) * 0.2
+    images[:, 0, 0, 0] = guess.float()
+    return TensorDataset(images, labels)
+
+
+class GuardedSplits:
+    """A DataSplits look-alike: training accuracy 1/4, validation 7/10 under
+    FirstPixelModel, and a test split that fails any read."""
+
+    in_shape = (3, 4, 4)
+    n_classes = 5
+    batch_size = 4
+
+    def __init__(self) -> None:
+        self.train = labelled(12, 3, self.n_classes, seed=1)
+        # Batches of 4, 4 and 2 right 4, 3 and 0 times: 7/10 overall, not the
+        # mean of the batches' accuracies (0.58) nor the last one's (0).
+        self.val = labelled(10, 7, self.n_classes, seed=2)
+        self.test_reads = 0
+
+    def labels_of(self, images: torch.Tensor) -> torch.Tensor:
+        """The training labels of these training images."""
+        stored, labels = self.train.tensors
+        rows = [int((stored == image).flatten(1).all(1).nonzero()[0]) for image in images]
+        return labels[rows]
+
+    def train_loader(self, seed: int = 0) -> DataLoader:
+        return DataLoader(self.train, batch_size=self.batch_size, shuffle=True,
+                          generator=torch.Generator().manual_seed(seed))
+
+    def val_loader(self) -> DataLoader:
+        return DataLoader(self.val, batch_size=self.batch_size)
+
+    def _refuse(self) -> Any:
+        self.test_reads += 1
+        raise SplitRefused(TEST_SPLIT_MESSAGE)
+
+    @property
+    def test(self) -> Any:
+        return self._refuse()
+
+    def test_loader(self) -> DataLoader:
+        return self._refuse()
+
+    def sizes(self) -> tuple[int, int, int]:
+        return len(self.train), len(self.val), 0
+
+
+@contextlib.contextmanager
+def objective_alone(impl: Any, data: GuardedSplits) -> Iterator[dict[str, Any]]:
+    """impl.objective with stand-ins for suggest_config, build_model and
+    make_optimizer; yields what they made ('model', 'optimizer')."""
+    made: dict[str, Any] = {}
+
+    def suggest_config(trial: Any) -> Any:
+        trial.suggest_float("lr", 1e-4, 1e-2, log=True)
+        return config(impl)
+
+    def build_model(config: Any, in_shape: Any = (3, 32, 32), n_classes: int = 100) -> nn.Module:
+        made["model"] = FirstPixelModel(n_classes)
+        return made["model"]
+
+    def make_optimizer(config: Any, parameters: Any) -> torch.optim.Optimizer:
+        made["optimizer"] = CountingSGD(parameters, made["model"], data)
+        return made["optimizer"]
+
+    with substituted(impl, "objective", {
+        "suggest_config": suggest_config, "build_model": build_model, "make_optimizer": make_optimizer,
+    }):
+        yield made
+
+
+@in_worker
+def objective_trial(impl: Any, epochs: int, prune: bool, prunes: bool, device: Any) -> dict[str, Any]:
+    """One trial of impl.objective(trial, data, epochs, device, prune) in a
+    study whose pruner always (prunes) or never prunes, with the stand-ins:
+    the trial's value, state and reports, the test split's reads and what
+    the model and the optimiser saw."""
+    data = GuardedSplits()
+    s = study(pruner=FixedPruner(prunes))
+    refused = ""
+    with objective_alone(impl, data) as made:
+        try:
+            s.optimize(lambda t: impl.objective(t, data, epochs=epochs, device=device, prune=prune), n_trials=1)
+        except SplitRefused as exc:
+            refused = str(exc)
+    trial = s.trials[0]
+    model, opt = made.get("model"), made.get("optimizer")
+    return {
+        "value": _plain(trial.value), "state": trial.state.name,
+        "intermediate": {int(k): float(v) for k, v in trial.intermediate_values.items()},
+        "test_reads": data.test_reads, "test_refused": refused,
+        "made_model": model is not None, "made_optimizer": opt is not None,
+        "seen": dict(model.seen) if model is not None else {"train": 0, "eval": 0},
+        "steps": opt.steps if opt is not None else 0, "stale": opt.stale if opt is not None else 0,
+        "n_train": len(data.train), "n_val": len(data.val),
+    }
+
+
+# --------------------------------------------------------------------------
+# run_study, with a stand-in objective
+
+
+class StandIn:
+    """A stand-in objective: quick, with known values, recording its arguments."""
+
+    VALUES = (0.2, 0.9, 0.5, 0.7)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.calls: list[tuple[Any, Any, bool]] = []
+
+    def __call__(self, trial, data, epochs=10, device=None, prune=False):
+        self.calls.append((_plain(epochs), _plain(prune), data is self.data))
+        time.sleep(0.02)
+        return self.VALUES[trial.number % len(self.VALUES)]
+
+
+def _study_evidence(s: Any, objective: StandIn, elapsed: float) -> dict[str, Any]:
+    if not isinstance(s, optuna.Study):
+        return {"is_study": False, "text": _text(s), "type": type(s).__name__}
+    try:
+        best = s.best_value
+    except Exception:
+        best = None
+    return {
+        "is_study": True, "n": len(s.trials), "elapsed": elapsed,
+        "direction": s.direction.name, "best_value": best,
+        "values": [t.value for t in s.trials[:4]],
+        "calls": objective.calls, "study_name": s.study_name,
+        "sampler": type(s.sampler).__name__, "pruner": type(s.pruner).__name__,
+    }
+
+
+def _run(impl: Any, **kwargs: Any) -> tuple[Any, StandIn, float]:
+    data = GuardedSplits()
+    objective = StandIn(data)
+    with substituted(impl, "run_study", {"objective": objective}):
+        start = time.perf_counter()
+        s = impl.run_study(data, **kwargs)
+        elapsed = time.perf_counter() - start
+    return s, objective, elapsed
+
+
+@in_worker
+def study_run(impl: Any, timeout: float, epochs: int, search: bool = False) -> dict[str, Any]:
+    """impl.run_study(data, timeout, epochs=epochs) with the stand-in
+    objective; with `search`, a RandomSampler(seed=0) and a MedianPruner too
+    (the evidence then says whether the study holds those very objects)."""
+    extra: dict[str, Any] = {}
+    if search:
+        extra = {"sampler": optuna.samplers.RandomSampler(seed=0), "pruner": optuna.pruners.MedianPruner()}
+    s, objective, elapsed = _run(impl, timeout=timeout, epochs=epochs, **extra)
+    evidence = _study_evidence(s, objective, elapsed)
+    if search and evidence["is_study"]:
+        evidence["same_sampler"] = s.sampler is extra["sampler"]
+        evidence["same_pruner"] = s.pruner is extra["pruner"]
+    return evidence
+
+
+@in_worker
+def shared_study(impl: Any, n_trials: int = 2, name: str = "shared") -> list[dict[str, Any]]:
+    """Two run_study calls, one after the other, on one journal file, as two
+    workers would: the evidence of each."""
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    out = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "study.log"
+        for _ in range(2):
+            storage = JournalStorage(JournalFileBackend(str(path)))
+            s, objective, elapsed = _run(impl, timeout=30, n_trials=n_trials, storage=storage, study_name=name)
+            out.append(_study_evidence(s, objective, elapsed))
+    return out
