@@ -240,7 +240,8 @@ class Worker:
         torch.set_default_dtype(torch.float32)
         torch.set_grad_enabled(True)
         torch.set_num_threads(self.threads)
-        torch.use_deterministic_algorithms(False)
+        if torch.are_deterministic_algorithms_enabled():  # the call itself costs seconds
+            torch.use_deterministic_algorithms(False)
         torch.autograd.set_detect_anomaly(False)
         torch.manual_seed(seed)
         random.seed(seed)

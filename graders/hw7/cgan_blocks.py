@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from dlkit.grading.checks import check, describe
+from dlkit.judge.client import remote_error
 from graders.hw7 import conditional_gan_probes as probes
 
 
@@ -113,6 +114,8 @@ def check_block(evidence: dict[str, Any], x: torch.Tensor, args: BlockArgs, tran
             "(nn.BatchNorm2d(output_channels)).",
             f"{call} holds {[n['class'] + '(' + str(n['num_features']) + ')' for n in norms]}",
         )
+    if evidence["error"] is not None:
+        raise remote_error(evidence["error"])
     y = evidence["out"]
     with torch.no_grad():
         z = _conv(x, conv)

@@ -12,6 +12,8 @@ points on its own item only.
 """
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -72,9 +74,26 @@ def block_evidence(impl: Any, fn: str, positional: tuple, final: bool, x: torch.
                 "bias": None if m.bias is None else _data(m.bias),
             })
     block.train()
-    with torch.no_grad():
-        y = block(x) if len(convs) == 1 else None
-    return {"module": True, "type": type(block).__name__, "convs": convs, "norms": norms, "out": _data(y)}
+    y, error = None, None
+    if len(convs) == 1:
+        try:  # raised after the layer checks, which say more
+            with torch.no_grad():
+                y = block(x)
+        except Exception as exc:
+            error = _error(exc)
+    return {"module": True, "type": type(block).__name__, "convs": convs, "norms": norms, "out": _data(y),
+            "error": error}
+
+
+def _error(exc: Exception) -> dict[str, Any]:
+    """The student's exception as data, for the judge to raise again."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not any(part in frame.filename for part in ("/graders/", "/dlkit/", "/torch/", "site-packages", "<frozen")):
+            where = f"{Path(frame.filename).name}, line {frame.lineno}" + (f": {frame.line.strip()}" if frame.line else "")
+            break
+    return {"type": type(exc).__name__, "mro": [c.__name__ for c in type(exc).__mro__],
+            "message": str(exc)[:4000], "where": where[:500]}
 
 
 @in_worker
