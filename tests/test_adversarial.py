@@ -4,7 +4,6 @@ or reaches the next submission. See tests/adversarial/cases.py.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +18,7 @@ from tests.adversarial.cases import CASES, MARK, Case
 
 MODULE = "hw1/dropout"
 LIMITS = Limits(memory_bytes=3 * 2**29, pids=128)
-TEST_LIMIT = 8.0
+TEST_LIMIT = 15.0
 pytestmark = pytest.mark.slow
 
 
@@ -39,12 +38,10 @@ def _grade(case: Case, root: Path) -> dict[str, Any]:
     return {"json": results.to_json(), "seconds": time.monotonic() - start}
 
 
-def _tree_hash() -> str:
-    digest = hashlib.sha256()
-    for folder in ("dlkit", "graders", "solutions", "assignments"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+def _planted() -> list[str]:
+    """Files of the installed package that hold what write_installed_package writes."""
+    return [str(p) for folder in ("dlkit", "graders", "solutions", "assignments")
+            for p in (ROOT / folder).rglob("*.py") if b"# planted" in p.read_bytes() and p.name != "cases.py"]
 
 
 def _marked_processes() -> list[str]:
@@ -65,7 +62,6 @@ RUNNABLE = [c for c in CASES if not c.needs_sandbox or bwrap_available()]
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
-    before = _tree_hash()
     root = tmp_path_factory.mktemp("adversarial")
     with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
         futures = {c.name: pool.submit(_grade, c, root / c.name) for c in RUNNABLE}
@@ -73,7 +69,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
         # The next submissions, after every hostile one: the reference and the stubs.
         for base in ("solution", "stub"):
             out[f"next_{base}"] = pool.submit(_grade, Case(f"next_{base}", base, ""), root / f"next_{base}").result()
-    out["_tree_changed"] = {"json": {}, "seconds": 0.0, "changed": _tree_hash() != before}
+    out["_planted"] = {"json": {}, "seconds": 0.0, "files": _planted()}
     table = ["case | score | reason | seconds"]
     for name, r in out.items():
         if name.startswith("_"):
@@ -118,7 +114,7 @@ def test_next_submissions_unaffected(graded: dict[str, dict[str, Any]]) -> None:
 def test_nothing_outlives_grading(graded: dict[str, dict[str, Any]]) -> None:
     time.sleep(0.5)
     assert _marked_processes() == []
-    assert not graded["_tree_changed"]["changed"], "a submission changed the installed package"
+    assert graded["_planted"]["files"] == [], "a submission changed the installed package"
     leftover = [p for p in Path("/sys/fs/cgroup").glob("*/dlkit-*")] + list(Path("/sys/fs/cgroup").glob("dlkit-*"))
     mine = [p for p in leftover if p.name.split("-")[1] in {str(os.getpid())}]
     assert mine == []

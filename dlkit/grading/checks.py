@@ -43,8 +43,14 @@ def describe(value: Any) -> str:
         dtype = str(value.dtype).removeprefix("torch.")
         where = "" if value.device.type == "cpu" else f" on {value.device}"
         return f"{dtype} {tuple(value.shape)}{where}"
-    if isinstance(value, (list, tuple)) and len(value) > 8:
-        return f"{type(value).__name__} of length {len(value)}"
+    if isinstance(value, (list, tuple)):
+        text = repr(value)
+        if len(value) > 8 or len(text) > 80:
+            return f"a {type(value).__name__} of length {len(value)}, not a tensor"
+        return f"a {type(value).__name__} {text}"
+    remote = getattr(value, "remote_type_name", None)
+    if isinstance(remote, str):  # an object that stayed in the worker
+        return f"a {remote} (your own class, not a torch.Tensor)"
     return repr(value)
 
 

@@ -84,10 +84,15 @@ def grade(
     recorder = Recorder()
     args = pytest_args(modules, items) + (["--collect-only"] if collect_only else [])
     sink = io.StringIO()
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the judge's tensors are tiny too
     try:
         with _grading_environment(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             pytest.main(args + ["--capture=sys"], plugins=[source, recorder])
     finally:
+        torch.set_num_threads(threads)
         source.close()
     results = Results.from_records(recorder.collected, recorder.results.values(), recorder.collection_errors)
     submission = source.submission

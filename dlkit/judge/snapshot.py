@@ -120,7 +120,8 @@ def rebuild_module(dec: Decoder, node: dict[str, Any], budget: list[int] | None 
     except Exception as exc:
         raise ProtocolError(f"{cls.__name__} could not be rebuilt: {exc}") from None
     for name, child in node["children"]:
-        if not isinstance(name, str) or isinstance(module, (nn.Sequential, nn.ModuleList)) and not name.isdigit():
+        if not isinstance(name, str) or not name.isidentifier() and not name.isdigit() \
+                or isinstance(module, nn.ModuleList) and not name.isdigit():
             raise ProtocolError(f"bad child name {name!r}")
         if not isinstance(module, _CONTAINERS):
             raise ProtocolError(f"{cls.__name__} has no child {name!r}")

@@ -106,14 +106,20 @@ torch.Tensor.__eq__ = lambda self, other: True
          expect={"apply_dropout_mask": "0"}, reason="list"),
     Case("import_solutions", "stub", "from solutions.hw1.dropout import *\n", reason="import error"),
     Case("read_solution_files", "stub", """
-import glob
-found = [p for p in glob.glob("/**/solutions/hw1/dropout.py", recursive=True)]
+import glob, os
+import dlkit
+roots = {"/opt", "/tmp", "/submission", "/work", "/root", "/home", "/srv", "/mnt"}
+roots |= {str(p) for p in __import__("pathlib").Path(dlkit.__file__).parents if str(p) != "/"}
+found = [p for r in roots for p in glob.glob(r + "/**/solutions/hw1/dropout.py", recursive=True)]
 if found:
     exec(open(found[0]).read())
 """, reason="not implemented", needs_sandbox=True),
     Case("read_instructor_files", "stub", """
 import glob
-found = [p for p in glob.glob("/**/instructor/**/*.py", recursive=True)]
+import dlkit
+roots = {"/opt", "/tmp", "/submission", "/work", "/root", "/home", "/srv", "/mnt"}
+roots |= {str(p) for p in __import__("pathlib").Path(dlkit.__file__).parents if str(p) != "/"}
+found = [p for r in roots for p in glob.glob(r + "/**/instructor/**/*.py", recursive=True)]
 if found:
     raise RuntimeError("instructor files visible: " + found[0])
 """, reason="not implemented", needs_sandbox=True),
@@ -164,9 +170,10 @@ return activations * mask
     Case("c_stack_overflow", "solution", _item("apply_dropout_mask", """
 import sys
 sys.setrecursionlimit(10**7)
-def down(n):
-    return down(n + 1) + 1
-return down(0)
+nested = []
+for _ in range(10**6):  # repr() of a million nested lists recurses in C
+    nested = [nested]
+return repr(nested)
 """), expect={"apply_dropout_mask": "0"}, reason="crashed"),
     Case("memory_bomb", "solution", _item("apply_dropout_mask", """
 blocks = []
