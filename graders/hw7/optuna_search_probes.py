@@ -398,3 +398,64 @@ def shared_study(impl: Any, n_trials: int = 2, name: str = "shared") -> list[dic
             s, objective, elapsed = _run(impl, timeout=30, n_trials=n_trials, storage=storage, study_name=name)
             out.append(_study_evidence(s, objective, elapsed))
     return out
+
+
+# --------------------------------------------------------------------------
+# build_model: the network stays here (its own classes cannot cross)
+
+
+@in_worker
+def model_evidence(impl: Any, fields: dict[str, Any], in_shape: tuple[int, int, int], n_classes: int,
+                   n_images: int = 4, forward: bool = True) -> dict[str, Any]:
+    """build_model(CNNConfig(**fields), in_shape, n_classes): whether it is an
+    nn.Module, its parameter and Conv2d counts and, with `forward`, its
+    logits in evaluation mode for n_images random images (seed 1). A shape
+    error while building or running comes back as text."""
+    cfg = impl.CNNConfig(**fields)
+    out: dict[str, Any] = {"config": _text(cfg)}
+    try:
+        model = impl.build_model(cfg, tuple(in_shape), n_classes)
+    except (NotImplementedError, TypeError, NameError, AttributeError):
+        raise
+    except Exception as exc:  # a shape error while building, most often
+        out["build_error"] = f"{type(exc).__name__}: {exc}"
+        return out
+    out.update(is_module=isinstance(model, nn.Module), type=type(model).__name__)
+    if not out["is_module"]:
+        return out
+    try:
+        out["parameters"] = sum(p.numel() for p in model.parameters())
+    except Exception as exc:
+        out["parameters"] = f"{type(exc).__name__}: {exc}"
+    out["convs"] = sum(isinstance(m, nn.Conv2d) for m in model.modules())
+    if forward:
+        x = torch.randn(n_images, *in_shape, generator=torch.Generator().manual_seed(1))
+        out["batch_shape"] = tuple(x.shape)
+        try:
+            with torch.no_grad():
+                out["logits"] = model.eval()(x)
+        except Exception as exc:
+            out["forward_error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+# --------------------------------------------------------------------------
+# make_optimizer: looked at here (rebuilding it in the judge would cost the
+# judge torch's slow first optimizer import)
+
+
+@in_worker
+def optimizer_evidence(impl: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """make_optimizer(CNNConfig(**fields), nn.Linear(3, 2).parameters()):
+    its class, whether that is torch.optim's optimizer of that name, its
+    param groups' lr and how many parameter tensors it holds."""
+    opt = impl.make_optimizer(impl.CNNConfig(**fields), nn.Linear(3, 2).parameters())
+    name = str(fields.get("optimizer"))
+    out: dict[str, Any] = {"type": type(opt).__name__, "named": type(opt) is getattr(torch.optim, name, None)}
+    try:
+        groups = list(opt.param_groups)
+        out["lrs"] = [_plain(g["lr"]) for g in groups]
+        out["held"] = sum(len(list(g["params"])) for g in groups)
+    except Exception:
+        out["lrs"], out["held"] = [], 0
+    return out

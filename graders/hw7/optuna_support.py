@@ -48,24 +48,31 @@ def _within(size: Any, most: int) -> bool:
         return False
 
 
+DEFAULTS = dict(filters=(4, 6), kernel_size=3, pool=True, neurons=(8,), dropout=0.0, optimizer="Adam", lr=1e-3)
+
+
+def config_fields(**fields: Any) -> dict[str, Any]:
+    """A configuration's fields: small defaults with `fields` over them."""
+    return {**DEFAULTS, **fields}
+
+
 def config(impl: Any, **fields: Any) -> Any:
-    """impl.CNNConfig with small defaults and `fields` over them."""
-    values = dict(filters=(4, 6), kernel_size=3, pool=True, neurons=(8,), dropout=0.0, optimizer="Adam", lr=1e-3)
-    values.update(fields)
-    return impl.CNNConfig(**values)
+    """impl.CNNConfig with small defaults and `fields` over them (made in the worker)."""
+    return impl.CNNConfig(**config_fields(**fields))
 
 
-def expected_parameters(config: Any, in_shape: tuple[int, int, int], n_classes: int) -> int:
-    """Parameters of the contract's network: same-size convs, 2×2 pools, dense layers."""
+def expected_parameters(fields: dict[str, Any], in_shape: tuple[int, int, int], n_classes: int) -> int:
+    """Parameters of the contract's network for a configuration's fields:
+    same-size convs, 2×2 pools, dense layers."""
     channels, h, w = in_shape
-    total, k = 0, config.kernel_size
-    for f in config.filters:
+    total, k = 0, fields["kernel_size"]
+    for f in fields["filters"]:
         total += channels * f * k * k + f
         channels = f
-        if config.pool:
+        if fields["pool"]:
             h, w = h // 2, w // 2
     width = channels * h * w
-    for n in (*config.neurons, n_classes):
+    for n in (*fields["neurons"], n_classes):
         total += width * n + n
         width = n
     return total

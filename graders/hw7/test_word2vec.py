@@ -111,7 +111,10 @@ def _pairs(impl, sentences, words, window):
 
 @graded("make_training_pairs", points=1)
 def test_pairs_worked_example(impl):
-    check(callable(getattr(impl, "make_training_pairs", None)), "make_training_pairs is missing: define a function with exactly that name.")
+    check(
+        callable(getattr(impl, "make_training_pairs", None)),
+        "make_training_pairs is missing: define a function with exactly that name.",
+    )
     out, stoi = _pairs(impl, [["a", "b", "c"]], ["a", "b", "c"], 1)
     a, b, c = stoi["a"], stoi["b"], stoi["c"]
     want = [[a, b], [b, a], [b, c], [c, b]]
