@@ -136,17 +136,42 @@ def load_variants(kind: str, module: str) -> list[Variant]:
     return list(getattr(declared, attribute))
 
 
+_SHARED: dict[str, object] = {}
+
+
 def start_worker() -> None:
     """Set up a process that grades variants next to others: the grading
-    tensors are tiny, so one thread each beats competing for the cores."""
+    tensors are tiny, so one thread each beats competing for the cores; one
+    sandboxed worker serves every variant this process grades (it forgets
+    the previous variant's modules), so each variant does not pay for
+    starting one."""
+    import tempfile
+
     import torch
 
+    from dlkit.judge import Submission
+
     torch.set_num_threads(1)
+    root = Path(tempfile.mkdtemp(prefix="dlkit-variants-"))
+    _SHARED["root"] = root
+    _SHARED["submission"] = Submission(root)
 
 
 def grade_variant(variant: Variant, directory: Path) -> "Results":
     """Write the variant into `directory` and grade every item of its module
-    there, as a submission is graded."""
+    there, as a submission is graded (in this process's shared worker when
+    there is one)."""
+    import shutil
+
     from dlkit.grading.runner import grade
 
-    return grade([variant.module], str(write_variant(directory, variant)))
+    submission = _SHARED.get("submission")
+    if submission is None:
+        return grade([variant.module], str(write_variant(directory, variant)))
+    root = _SHARED["root"]
+    assert isinstance(root, Path)
+    for child in root.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    write_variant(root, variant)
+    submission.forget()  # type: ignore[attr-defined]
+    return grade([variant.module], str(root), submission=submission)  # type: ignore[arg-type]

@@ -3,14 +3,15 @@ notebook's own code and ends with the points earned, which nbgrader records
 as partial credit.
 
 The kernel is the student's, so nothing is judged in it: the cell hands the
-code of the cells run so far to a fresh judge process, which grades it as it
-grades a module, with the submission in a sandboxed worker. The kernel only
-prints what the judge decided (see the README for what that still leaves
-open: the kernel itself can lie about what it prints).
+code of the cells run so far to a judge process of its own (started once per
+kernel from a fresh interpreter, then kept), which grades it as it grades a
+module, with the submission in a sandboxed worker. The kernel only prints
+what the judge decided (see the README for what that still leaves open: the
+kernel itself can lie about what it prints).
 """
 from __future__ import annotations
 
-import argparse
+import atexit
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ from typing import Any, Mapping
 
 GRADER_MARK = "grade_notebook("
 JUDGE_SECONDS = 600
+_JUDGE: dict[str, subprocess.Popen] = {}
 
 
 def notebook_cells(namespace: Mapping[str, Any]) -> list[str]:
@@ -44,6 +46,28 @@ def write_cells(root: Path, module: str, cells: list[str]) -> Path:
     return root
 
 
+def _judge() -> subprocess.Popen:
+    proc = _JUDGE.get("proc")
+    if proc is None or proc.poll() is not None:
+        proc = subprocess.Popen(
+            [sys.executable, "-s", "-m", "dlkit.grading.notebook"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env=dict(os.environ, PYTHONWARNINGS="ignore"), cwd=tempfile.gettempdir(),
+        )
+        _JUDGE["proc"] = proc
+    return proc
+
+
+def _stop_judge() -> None:
+    proc = _JUDGE.pop("proc", None)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+atexit.register(_stop_judge)
+
+
 def grade(module: str, item: str, namespace: Mapping[str, Any]) -> float:
     """Grade `item` of `module` against the code of the notebook's cells.
 
@@ -57,17 +81,26 @@ def grade(module: str, item: str, namespace: Mapping[str, Any]) -> float:
         is printed to stdout; nothing is ever written to stderr, since
         nbgrader scores a cell with stderr output 0.
     """
-    with tempfile.TemporaryDirectory(prefix="dlkit-notebook-") as scratch:
-        root = write_cells(Path(scratch) / "submission", module, notebook_cells(namespace))
-        out = Path(scratch) / "result.json"
-        cmd = [sys.executable, "-s", "-m", "dlkit.grading.notebook", module, item, str(root), str(out)]
-        try:
-            subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=JUDGE_SECONDS, cwd=scratch, env=dict(os.environ, PYTHONWARNINGS="ignore"))
-            result = json.loads(out.read_text(encoding="utf-8"))
-        except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-            print(f"{item}: could not be graded ({type(exc).__name__}: {exc})")
-            return 0.0
+    import threading
+
+    request = json.dumps({"module": module, "item": item, "cells": notebook_cells(namespace)})
+    proc = _judge()
+    answer: list[str] = []
+    reader = threading.Thread(target=lambda: answer.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    try:
+        proc.stdin.write(request + "\n")  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+        reader.start()
+        reader.join(JUDGE_SECONDS)
+        result = json.loads(answer[0]) if answer and answer[0] else None
+    except (OSError, ValueError) as exc:
+        result, reason = None, f"{type(exc).__name__}: {exc}"
+    else:
+        reason = "the judge did not answer" if result is None else ""
+    if result is None:
+        _stop_judge()
+        print(f"{item}: could not be graded ({reason})")
+        return 0.0
     return report(item, result)
 
 
@@ -90,18 +123,40 @@ def report(item: str, result: dict[str, Any]) -> float:
     return score
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The judge process of one autograder cell."""
-    parser = argparse.ArgumentParser(prog="python -m dlkit.grading.notebook")
-    for name in ("module", "item", "root", "out"):
-        parser.add_argument(name)
-    args = parser.parse_args(argv)
-    from dlkit.grading.runner import grade as run_graders
+def serve() -> int:
+    """The judge of one kernel: one JSON request per line on stdin, one JSON
+    result per line on stdout. One sandboxed worker serves every request; it
+    forgets the previous cells before each."""
+    import shutil
 
-    results = run_graders([args.module], args.root, items=[args.item])
-    Path(args.out).write_text(json.dumps(results.to_json()), encoding="utf-8")
+    from dlkit.grading.runner import grade as run_graders
+    from dlkit.judge import Submission
+
+    out = sys.stdout
+    sys.stdout = sys.stderr  # nothing but answers on the channel
+    with tempfile.TemporaryDirectory(prefix="dlkit-notebook-") as scratch:
+        root = Path(scratch) / "submission"
+        root.mkdir()
+        submission = Submission(root)
+        submission.start()  # imports torch while the first cell's request is on its way
+        try:
+            for line in sys.stdin:
+                try:
+                    request = json.loads(line)
+                    for child in root.iterdir():
+                        shutil.rmtree(child) if child.is_dir() else child.unlink()
+                    write_cells(root, str(request["module"]), [str(c) for c in request["cells"]])
+                    submission.forget()
+                    results = run_graders([request["module"]], root, items=[request["item"]], submission=submission)
+                    answer = results.to_json()
+                except Exception as exc:  # the judge's own failure: said, never a crash of the cell
+                    answer = {"errors": [f"internal error of the grader: {type(exc).__name__}: {exc}"], "items": []}
+                out.write(json.dumps(answer) + "\n")
+                out.flush()
+        finally:
+            submission.close()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve())

@@ -36,13 +36,17 @@ class ImplSource:
     imported here: graders receive :class:`~dlkit.judge.RemoteModule` proxies."""
 
     def __init__(self, impl: str | Path, sandbox: str = "auto", test_limit: float = DEFAULT_TEST_LIMIT,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, submission: Submission | None = None) -> None:
+        """`submission`: a worker to use (and leave running) instead of a new one."""
         self.impl = str(impl)
         self.limits = limits or Limits()
+        self._owned = submission is None
         self.sandbox = sandbox
         self.test_limit = test_limit
-        self._submission: Submission | None = None
+        self._submission: Submission | None = submission
         self.error: str | None = None
+        if submission is not None:
+            submission.test_limit = test_limit
 
     @property
     def submission(self) -> Submission | None:
@@ -78,7 +82,7 @@ class ImplSource:
         return remote
 
     def close(self) -> None:
-        if self._submission is not None:
+        if self._submission is not None and self._owned:
             self._submission.close()
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from dlkit.grading.results import Results
+from dlkit.judge import Submission
 from dlkit.judge.sandbox import Limits
 
 GRADERS_ROOT = Path(__file__).resolve().parents[2] / "graders"
@@ -69,16 +70,19 @@ def grade(
     sandbox: str = "auto",
     test_limit: float | None = None,
     limits: Limits | None = None,
+    submission: Submission | None = None,
 ) -> Results:
     """Grade `impl` (a package name or a submission directory) with the
     graders of `modules`, here; the submission itself runs only in its
     sandboxed worker. pytest's own output is swallowed (it is not for
-    students)."""
+    students). `submission`: a running worker to grade with (its root must
+    be `impl`), left running afterwards."""
     import pytest
 
     from dlkit.grading.plugin import DEFAULT_TEST_LIMIT, ImplSource, Recorder
 
-    source = ImplSource(str(impl), sandbox=sandbox, test_limit=test_limit or DEFAULT_TEST_LIMIT, limits=limits)
+    source = ImplSource(str(impl), sandbox=sandbox, test_limit=test_limit or DEFAULT_TEST_LIMIT, limits=limits,
+                        submission=submission)
     if not collect_only:
         source.prestart()
     recorder = Recorder()

@@ -137,6 +137,23 @@ class Submission:
     def close(self) -> None:
         self.stop()
 
+    def forget(self) -> None:
+        """Make the worker drop every module and object of the submission, so
+        that the next use reads the files again (a directory whose content
+        changes between gradings; the worker itself is kept)."""
+        if self.process is not None and self._ready:
+            try:
+                self.deadline = time.monotonic() + self.test_limit
+                self.request("forget", "forgetting the submission")
+            except WorkerFailed:
+                pass
+            finally:
+                self.deadline = None
+        self.generation += 1
+        self.modules = {}
+        self.callbacks = {}
+        self.restarts = []
+
     @property
     def output(self) -> str:
         return self.process.output.text() if self.process is not None else ""
@@ -159,7 +176,8 @@ class Submission:
             self._time_out(what)
         except (EOFError, OSError):
             self.process.settle()
-            self._fail(f"{self.process.ending()} while {what}")
+            last = self.process.output.text().strip().splitlines()[-1:] if what == "starting" else []
+            self._fail(f"{self.process.ending()} while {what}" + "".join(f" ({line[:300]})" for line in last))
         except ProtocolError as exc:
             self._fail(f"the worker sent something the judge does not accept ({exc}) while {what}")
         if not isinstance(header, dict):

@@ -210,6 +210,8 @@ def bwrap_command(submission: Path, limits: Limits, argv: list[str]) -> list[str
     for system in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache", "/etc/alternatives",
                    "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"):
         cmd += ["--ro-bind-try", system, system]
+    # The private /tmp first: an installation under /tmp is then bound inside it.
+    cmd += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
     binds = _bound_paths()
     for path in binds:
         cmd += ["--ro-bind", path, path]
@@ -224,7 +226,7 @@ def bwrap_command(submission: Path, limits: Limits, argv: list[str]) -> list[str
         cmd += ["--dev-bind", str(dev), str(dev)]
     if any(Path("/dev").glob("nvidia*")):
         cmd += ["--ro-bind-try", "/sys", "/sys"]
-    cmd += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    cmd += ["--chdir", "/tmp"]
     cmd += ["--ro-bind", str(submission), INSIDE_SUBMISSION]
     return cmd + ["--"] + argv
 

@@ -166,6 +166,13 @@ class Worker:
         if op == "reset":
             self.reset(int(header.get("seed", 0)))
             return None
+        if op == "forget":  # the next load reads the submission's files again
+            for name in [n for n in sys.modules if n == "submission" or n.startswith("submission.")]:
+                del sys.modules[name]
+            self.handles.clear()
+            self.ids.clear()
+            self.saved.clear()
+            return None
         if op == "getattr":
             return getattr(target, str(header["name"]))
         if op == "call":
@@ -272,12 +279,15 @@ def _qualname(cls: type) -> str:
 
 
 def _public(name: str) -> Any:
+    """A grader function or class marked in_worker, named 'graders.x.y:qualname'."""
     module, _, attr = name.partition(":")
-    if not module.startswith(PUBLIC_PREFIX) or not attr or attr.startswith("_") and not attr.startswith("_stand"):
+    if not module.startswith(PUBLIC_PREFIX) or not attr:
         raise ProtocolError(f"{name!r} is not a public grader function")
     obj: Any = importlib.import_module(module)
     for part in attr.split("."):
         obj = getattr(obj, part)
+    if not getattr(obj, "__dlkit_in_worker__", False):
+        raise ProtocolError(f"{name!r} is not marked in_worker")
     return obj
 
 
