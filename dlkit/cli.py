@@ -43,9 +43,8 @@ def resolve_target(target: str | None, known: list[str]) -> tuple[list[str], lis
 
 
 def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from dlkit.grading.runner import grade, grader_modules
-    from dlkit.impl import validate
-    from dlkit.judge.client import sandbox_mode
+    from dlkit.impl import ImplError, impl_root, validate
+    from dlkit.judge.sandbox import prelaunch, sandbox_mode
 
     try:
         validate(args.impl)
@@ -55,6 +54,15 @@ def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             mode = sandbox_mode(args.sandbox)
         except RuntimeError as exc:
             raise ValueError(str(exc)) from None
+    except ValueError as exc:
+        return _usage_error(parser, str(exc))
+    try:  # the worker imports torch while this process imports the judge
+        prelaunch(impl_root(args.impl), mode)
+    except ImplError:
+        pass  # reported by the grading run, item by item
+    from dlkit.grading.runner import grade, grader_modules
+
+    try:
         modules, items = resolve_target(args.target, grader_modules())
         if items:
             known_items = {i.item for i in grade(modules, args.impl, collect_only=True).items}

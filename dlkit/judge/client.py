@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from dlkit.judge.codec import Decoder, Encoder, ProtocolError, recv_frame, send_frame
-from dlkit.judge.sandbox import Limits, SandboxedProcess, bwrap_available
+from dlkit.judge.sandbox import Limits, SandboxedProcess, launch, sandbox_mode
 from dlkit.judge.snapshot import rebuild_module, rebuild_optimizer, snapshot_module
 
 STARTUP_SECONDS = 180.0
@@ -65,17 +65,6 @@ def in_worker(obj: Any) -> Any:
     return obj
 
 
-def sandbox_mode(policy: str = "auto") -> str:
-    """'bwrap' or 'none' for the policy 'auto', 'require' or 'none'."""
-    if policy == "none":
-        return "none"
-    if bwrap_available():
-        return "bwrap"
-    if policy == "require":
-        raise RuntimeError("--sandbox require: bubblewrap is not available or cannot create namespaces here")
-    return "none"
-
-
 class Submission:
     """The worker of one submission (a directory laid out like assignments/)."""
 
@@ -96,12 +85,7 @@ class Submission:
     def start(self) -> None:
         if self.process is not None:
             return
-        ours, theirs = socket.socketpair()
-        try:
-            self.process = SandboxedProcess(self.root, theirs.fileno(), self.limits, self.mode)
-        finally:
-            theirs.close()
-        self.sock = ours
+        self.process, self.sock = launch(self.root, self.mode, self.limits)
         self.generation += 1
         self.modules = {}
         self.callbacks = {}

@@ -20,6 +20,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -330,3 +331,38 @@ class SandboxedProcess:
 
 def _fallback_path() -> str:
     return str(ROOT)
+
+
+def sandbox_mode(policy: str = "auto") -> str:
+    """'bwrap' or 'none' for the policy 'auto', 'require' or 'none'."""
+    if policy == "none":
+        return "none"
+    if bwrap_available():
+        return "bwrap"
+    if policy == "require":
+        raise RuntimeError("--sandbox require: bubblewrap is not available or cannot create namespaces here")
+    return "none"
+
+
+_PRELAUNCHED: dict[tuple[str, str, Limits], tuple[SandboxedProcess, socket.socket]] = {}
+
+
+def launch(root: Path, mode: str, limits: Limits) -> tuple[SandboxedProcess, socket.socket]:
+    """A worker for `root` and the judge's end of its channel (one started
+    ahead by prelaunch, when there is one)."""
+    ready = _PRELAUNCHED.pop((str(root), mode, limits), None)
+    if ready is not None and ready[0].proc.poll() is None:
+        return ready
+    ours, theirs = socket.socketpair()
+    try:
+        return SandboxedProcess(root, theirs.fileno(), limits, mode), ours
+    finally:
+        theirs.close()
+
+
+def prelaunch(root: Path, mode: str, limits: Limits = Limits()) -> None:
+    """Start a worker now, before the judge imports torch and pytest, so that
+    both imports run at once; the first Submission of `root` takes it."""
+    key = (str(Path(root).resolve()), mode, limits)
+    if key not in _PRELAUNCHED:
+        _PRELAUNCHED[key] = launch(Path(root).resolve(), mode, limits)

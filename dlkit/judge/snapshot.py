@@ -3,11 +3,11 @@ parts cross the channel as data and are rebuilt on the other side.
 
 A module made of allow-listed torch.nn classes (exact classes, no hooks, no
 forward of the student's own) is sent as its tree: class names, constructor
-hyperparameters, parameters and buffers. The judge rebuilds it on the meta
-device first, so a hostile snapshot cannot make it allocate more than the
-tensors the message already holds, then checks every shape and the layers'
-own descriptions against the snapshot. A module with any other class stays
-in the worker as a remote handle.
+hyperparameters, parameters and buffers. The judge rebuilds it only when
+its integer arguments bound its size (a hostile snapshot cannot make it
+allocate much more than the tensors the message already holds), then checks
+every shape and the layers' own descriptions against the snapshot. A
+module with any other class stays in the worker as a remote handle.
 """
 from __future__ import annotations
 
@@ -54,6 +54,18 @@ def _ctor_names(cls: type) -> list[str]:
     ]
 
 
+def _small(kwargs: dict[str, Any]) -> bool:
+    """Whether building a layer from these arguments stays small: its
+    parameters have at most the product of its integer arguments as elements
+    (so a hostile snapshot cannot make the judge allocate much)."""
+    product = 1
+    for value in kwargs.values():
+        for v in value if isinstance(value, tuple) else (value,):
+            if isinstance(v, int) and not isinstance(v, bool):
+                product *= max(1, abs(v))
+    return product <= 16 * MAX_ELEMENTS
+
+
 def constructor_kwargs(module: nn.Module) -> dict[str, Any]:
     """The hyperparameters a layer was built with, read back from it."""
     kwargs: dict[str, Any] = {}
@@ -91,7 +103,9 @@ def snapshot_module(enc: Encoder, module: nn.Module) -> dict[str, Any] | None:
     kwargs = {} if isinstance(module, _CONTAINERS) else constructor_kwargs(module)
     if not isinstance(module, _CONTAINERS):
         try:  # the layer must come back exactly as it is described
-            with torch.device("meta"):
+            if not _small(kwargs):
+                return None
+            with torch.no_grad():
                 probe = type(module)(**kwargs)
             if probe.extra_repr() != module.extra_repr():
                 return None
@@ -114,8 +128,10 @@ def rebuild_module(dec: Decoder, node: dict[str, Any], budget: list[int] | None 
     kwargs = dec(node["kwargs"])
     if not isinstance(kwargs, dict) or not set(kwargs) <= set(_ctor_names(cls)):
         raise ProtocolError(f"{cls.__name__}: unexpected constructor arguments")
+    if not _small(kwargs):
+        raise ProtocolError(f"{cls.__name__}: constructor arguments too large to rebuild")
     try:
-        with torch.device("meta"):
+        with torch.no_grad():
             module = cls() if issubclass(cls, _CONTAINERS) else cls(**kwargs)
     except Exception as exc:
         raise ProtocolError(f"{cls.__name__} could not be rebuilt: {exc}") from None
@@ -146,7 +162,6 @@ def rebuild_module(dec: Decoder, node: dict[str, Any], budget: list[int] | None 
             if kind == "parameter" and not isinstance(value, nn.Parameter):
                 value = nn.Parameter(value, requires_grad=value.requires_grad)
             store[name] = value
-    # A layer without parameters (ReLU) was made on meta too: nothing to move.
     module.training = bool(node["training"])
     return module
 
