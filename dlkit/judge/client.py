@@ -334,10 +334,6 @@ class RemoteObject:
         """The class's own name ('LiarTensor')."""
         return self._type.rsplit(".", 1)[-1]
 
-    def remote_is(self, qualname: str) -> bool:
-        """Whether 'torch.optim.adam.Adam' (module.qualname) is among the object's classes."""
-        return qualname in self._mro
-
     def _live_id(self) -> int:
         if self._generation != self._owner.generation:
             raise WorkerFailed("this value came from your code before the worker was restarted after an earlier failure")
@@ -390,11 +386,6 @@ class RemoteObject:
 
     def __hash__(self) -> int:
         return hash((self._generation, self._id))
-
-    def method(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Call the object's method `name` in one round trip."""
-        return self._owner.request("callmethod", f"running {self.remote_type_name}.{name}", self._live_id(),
-                                   args, kwargs, name=name)
 
 
 class RemoteCallable(RemoteObject):

@@ -261,7 +261,7 @@ class SandboxedProcess:
 
             self._scratch = tempfile.TemporaryDirectory(prefix="dlkit-worker-")
             cmd = python + [str(submission)]
-            env = _environment(str(ROOT / ".dlkit-none")) | {"PYTHONPATH": _fallback_path()}
+            env = _environment(str(ROOT))
             env["HOME"] = env["TMPDIR"] = cwd = self._scratch.name
         self.proc = subprocess.Popen(
             cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -327,10 +327,6 @@ class SandboxedProcess:
                     signal.SIGBUS: "a bus error (SIGBUS)", signal.SIGFPE: "a floating-point exception (SIGFPE)"}
             return "the process crashed: " + name.get(sig, f"signal {sig}")
         return f"your code ended the process (exit status {code}, as os._exit({code}) does)"
-
-
-def _fallback_path() -> str:
-    return str(ROOT)
 
 
 def sandbox_mode(policy: str = "auto") -> str:
