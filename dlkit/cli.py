@@ -60,12 +60,14 @@ def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         prelaunch(impl_root(args.impl), mode)
     except ImplError:
         pass  # reported by the grading run, item by item
-    from dlkit.grading.runner import grade, grader_modules
+    from dlkit.grading.runner import grade, grader_modules, hidden_available
 
     try:
+        if args.hidden and not hidden_available():
+            raise ValueError("--hidden: this installation has no instructor-only graders (instructor/ is not here)")
         modules, items = resolve_target(args.target, grader_modules())
         if items:
-            known_items = {i.item for i in grade(modules, args.impl, collect_only=True).items}
+            known_items = {i.item for i in grade(modules, args.impl, collect_only=True, hidden=args.hidden).items}
             if items[0] not in known_items:
                 raise ValueError(
                     f"unknown item {items[0]!r} in {modules[0]}: expected one of {', '.join(sorted(known_items))}"
@@ -75,11 +77,13 @@ def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if mode == "none" and args.sandbox == "auto":
         print("warning: bubblewrap is not available here: the submission runs without a sandbox", file=sys.stderr)
     try:
-        results = grade(modules, args.impl, items, sandbox=args.sandbox, test_limit=args.timeout)
+        results = grade(modules, args.impl, items, sandbox=args.sandbox, test_limit=args.timeout,
+                        hidden=args.hidden)
     except Exception as exc:  # the judge itself failed: say so, never as "points missing"
         print(f"dlkit check: internal error of the grader: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
-    print(f"Grading {', '.join(modules)} with --impl {args.impl}\n")
+    layers = "the public and the instructor-only graders" if args.hidden else "the public graders"
+    print(f"Grading {', '.join(modules)} with --impl {args.impl} ({layers})\n")
     print(results.table())
     if args.verbose and not results.full_marks:
         print("\n" + results.explanation())
@@ -89,7 +93,7 @@ def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         where = f"{args.target} " if args.target else ""
         print(
             f"\n{results.max_score - results.score:g} point(s) missing. Details of every failure: "
-            f"dlkit check {where}--impl {args.impl} -v"
+            f"dlkit check {where}--impl {args.impl}{' --hidden' if args.hidden else ''} -v"
         )
     if results.errors:
         return 3
@@ -141,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=float, default=60, help="time limit of one test in seconds (default 60)")
     check.add_argument("--sandbox", choices=("auto", "require", "none"), default="auto",
                        help="run the submission under bubblewrap when available (auto), always (require) or never")
+    check.add_argument("--hidden", action="store_true",
+                       help="also run the instructor-only graders (instructors' installations only)")
     check.add_argument("-v", "--verbose", action="store_true", help="print every failing test in full")
     check.set_defaults(func=cmd_check)
 

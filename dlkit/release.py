@@ -50,7 +50,7 @@ scikit-learn (no download); `--data mnist --download` uses MNIST.
 def _student_pyproject(text: str) -> str:
     """The instructors' pyproject without the solutions package; pytest
     collects the graders."""
-    full = 'include = ["dlkit*", "solutions*", "assignments*", "graders*"]'
+    full = 'include = ["dlkit*", "solutions*", "instructor*", "assignments*", "graders*"]'
     if full not in text:
         raise ValueError("pyproject.toml: the package list changed; update dlkit/release.py")
     text = text.replace(full, 'include = ["dlkit*", "assignments*", "graders*"]')

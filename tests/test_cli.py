@@ -28,16 +28,22 @@ def check_shape(report: dict) -> None:
             assert set(test) == {"name", "passed", "points", "message", "visibility"}
             assert isinstance(test["passed"], bool) and isinstance(test["points"], float)
             assert isinstance(test["name"], str) and isinstance(test["message"], str)
+            assert test["visibility"] in ("visible", "hidden")
     assert report["score"] == sum(i["score"] for i in report["items"])
     assert report["max_score"] == sum(i["max_score"] for i in report["items"])
 
 
 def test_solutions_get_full_marks(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    proc = run_cli("check", "--impl", "solutions", "--json", str(out))
+    proc = run_cli("check", "--impl", "solutions", "--hidden", "--json", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = read_json(out)
     check_shape(report)
+    # Both layers ran, each test marked with its own; every item keeps public tests.
+    layers = {t["visibility"] for i in report["items"] for t in i["tests"]}
+    assert layers == {"visible", "hidden"}, layers
+    assert all(any(t["visibility"] == "visible" for t in i["tests"]) for i in report["items"])
+    assert "instructor-only" in proc.stdout
     assert {i["module"] for i in report["items"]} == set(grader_modules())
     assert sorted(i["item"] for i in report["items"] if i["module"] == "hw7/conditional_gan") == sorted(ITEMS)
     assert report["score"] == report["max_score"] > 0
@@ -53,6 +59,7 @@ def test_stubs_score_zero_with_not_implemented(tmp_path: Path) -> None:
     assert report["score"] == 0 and report["max_score"] > 0
     for item in report["items"]:
         for test in item["tests"]:
+            assert test["visibility"] == "visible"  # students' check: the public layer only
             assert test["message"].startswith(f"{item['item']}: not implemented yet"), test
             assert "Traceback" not in test["message"]
 

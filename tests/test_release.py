@@ -46,7 +46,8 @@ def test_release_holds_no_solution(tmp_path: Path) -> None:
             leaked = [s for s in secrets if s in text]
             assert not leaked, f"{path.relative_to(out)} holds solution lines: {leaked[:3]}"
             assert "### BEGIN SOLUTION" not in text.splitlines()
-    assert "solutions*" not in (out / "pyproject.toml").read_text(encoding="utf-8")
+    packages = (out / "pyproject.toml").read_text(encoding="utf-8")
+    assert "solutions*" not in packages and "instructor*" not in packages
     with pytest.raises(FileExistsError):
         release(out)
 
@@ -70,8 +71,12 @@ def test_release_installs_and_grades_stubs_zero(tmp_path: Path) -> None:
         [py, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", "-e", str(out)],
         check=True, cwd=out, env=env, capture_output=True,
     )
-    probe = subprocess.run([py, "-c", "import solutions"], cwd=out, env=env, capture_output=True, text=True)
-    assert probe.returncode != 0 and "No module named 'solutions'" in probe.stderr
+    for package in ("solutions", "instructor"):
+        probe = subprocess.run([py, "-c", f"import {package}"], cwd=out, env=env, capture_output=True, text=True)
+        assert probe.returncode != 0 and f"No module named '{package}'" in probe.stderr
+    hidden = subprocess.run([str(venv / "bin" / "dlkit"), "check", "--hidden"], cwd=out, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert hidden.returncode == 2 and "no instructor-only graders" in hidden.stderr, hidden.stderr
     report = tmp_path / "r.json"
     proc = subprocess.run(
         [str(venv / "bin" / "dlkit"), "check", "--json", str(report)],

@@ -167,11 +167,11 @@ def grade_variant(variant: Variant, directory: Path) -> "Results":
 
     submission = _SHARED.get("submission")
     if submission is None:
-        return grade([variant.module], str(write_variant(directory, variant)))
+        return grade([variant.module], str(write_variant(directory, variant)), hidden=True)
     root = _SHARED["root"]
     assert isinstance(root, Path)
     for child in root.iterdir():
         shutil.rmtree(child) if child.is_dir() else child.unlink()
     write_variant(root, variant)
     submission.forget()  # type: ignore[attr-defined]
-    return grade([variant.module], str(root), submission=submission)  # type: ignore[arg-type]
+    return grade([variant.module], str(root), submission=submission, hidden=True)  # type: ignore[arg-type]

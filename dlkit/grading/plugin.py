@@ -17,6 +17,7 @@ import os
 import time
 import unittest
 import warnings
+import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -140,7 +141,8 @@ class Recorder:
 
 
 def graded_info(item: pytest.Item) -> dict[str, Any] | None:
-    """The grading facts of a test: its module, item and points (None if ungraded)."""
+    """The grading facts of a test: its module, item, points and layer
+    (visibility "visible" or "hidden"); None if ungraded."""
     item_mark = item.get_closest_marker("item")
     points_mark = item.get_closest_marker("points")
     module = getattr(getattr(item, "module", None), "MODULE", None)
@@ -152,7 +154,25 @@ def graded_info(item: pytest.Item) -> dict[str, Any] | None:
         "module": module,
         "item": item_mark.args[0],
         "points": float(points_mark.args[0]),
+        "visibility": "hidden" if is_hidden(item) else "visible",
     }
+
+
+def is_hidden(item: pytest.Item) -> bool:
+    """A test of the instructor-only layer (the top-level package instructor/)."""
+    name = getattr(getattr(item, "module", None), "__name__", "")
+    return name == "instructor" or name.startswith("instructor.")
+
+
+def seed_of(item: pytest.Item) -> int:
+    """The torch and hypothesis seed of a graded test: 0 in the public layer
+    (where hypothesis is derandomised per test), the grading seed mixed with
+    the test's name in the hidden one."""
+    if not is_hidden(item):
+        return 0
+    from instructor import GRADING_SEED
+
+    return zlib.crc32(f"{GRADING_SEED}:{item.nodeid}".encode()) & 0x7FFFFFFF
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -228,6 +248,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         inner = getattr(handle, "inner_test", None)
         if inner is not None and graded_info(item) is not None and not getattr(inner, "dlkit_stops_at_stubs", False):
             handle.inner_test = _stop_at_stubs(inner)
+        if handle is not None and is_hidden(item):
+            # What hypothesis's own @seed sets: it outranks derandomize.
+            item.obj._hypothesis_internal_use_seed = seed_of(item)
     wanted = set(config.getoption("--dlkit-item"))
     if not wanted:
         return
@@ -277,13 +300,14 @@ def _seeded_and_quiet(request: pytest.FixtureRequest) -> Iterator[None]:
     submission = source.submission
     limit_mark = request.node.get_closest_marker("time_limit")
     limit = float(limit_mark.args[0]) if limit_mark else source.test_limit
-    _reset_judge_state(torch)
+    seed = seed_of(request.node)
+    _reset_judge_state(torch, seed)
     if submission is not None:
         submission.test_limit = limit
         submission.deadline = time.monotonic() + limit
         if submission.process is not None:
             try:
-                submission.request("reset", "starting the test", seed=0)
+                submission.request("reset", "starting the test", seed=seed)
             except WorkerFailed:
                 pass  # reported by the test itself, which restarts the worker
     try:
@@ -295,8 +319,8 @@ def _seeded_and_quiet(request: pytest.FixtureRequest) -> Iterator[None]:
             submission.deadline = None
 
 
-def _reset_judge_state(torch: Any) -> None:
-    torch.manual_seed(0)
+def _reset_judge_state(torch: Any, seed: int) -> None:
+    torch.manual_seed(seed)
     torch.set_default_dtype(torch.float32)
     torch.set_grad_enabled(True)
 

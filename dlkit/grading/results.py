@@ -12,10 +12,11 @@ class TestResult:
     passed: bool
     points: float
     message: str = ""
+    visibility: str = "visible"  # "hidden": an instructor-only test
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "passed": self.passed, "points": self.points, "message": self.message,
-                "visibility": "visible"}
+                "visibility": self.visibility}
 
 
 @dataclass
@@ -84,7 +85,8 @@ class Results:
                 passed, message = False, unfinished_reason or "not run"
             else:
                 passed, message = bool(outcome["passed"]), outcome["message"]
-            item.tests.append(TestResult(test["name"], passed, float(test["points"]), message))
+            item.tests.append(TestResult(test["name"], passed, float(test["points"]), message,
+                                         test.get("visibility", "visible")))
         return Results(list(items.values()), list(errors))
 
     def to_json(self) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from dlkit.judge import Submission
 from dlkit.judge.sandbox import Limits
 
 GRADERS_ROOT = Path(__file__).resolve().parents[2] / "graders"
+# The instructor-only layer: absent from the student release.
+HIDDEN_ROOT = GRADERS_ROOT.parent / "instructor"
 INI = Path(__file__).with_name("grading.ini")
 
 
@@ -38,9 +40,21 @@ def grader_file(module: str) -> Path:
     return GRADERS_ROOT / folder / f"test_{name}.py"
 
 
-def pytest_args(modules: list[str], items: list[str] | None = None) -> list[str]:
+def hidden_file(module: str) -> Path:
+    """instructor/hw7/test_conditional_gan.py for 'hw7/conditional_gan' (it may not exist)."""
+    return HIDDEN_ROOT / grader_file(module).relative_to(GRADERS_ROOT)
+
+
+def hidden_available() -> bool:
+    """Whether this installation has the instructor-only graders."""
+    return (HIDDEN_ROOT / "__init__.py").is_file()
+
+
+def pytest_args(modules: list[str], items: list[str] | None = None, hidden: bool = False) -> list[str]:
     args = ["-c", str(INI), "--rootdir", str(INI.parent), "-p", "dlkit.grading.plugin", "-q"]
     args += [str(grader_file(m)) for m in modules]
+    if hidden:
+        args += [str(hidden_file(m)) for m in modules if hidden_file(m).is_file()]
     for item in items or []:
         args += ["--dlkit-item", item]
     return args
@@ -71,13 +85,23 @@ def grade(
     test_limit: float | None = None,
     limits: Limits | None = None,
     submission: Submission | None = None,
+    hidden: bool = False,
 ) -> Results:
     """Grade `impl` (a package name or a submission directory) with the
     graders of `modules`, here; the submission itself runs only in its
     sandboxed worker. pytest's own output is swallowed (it is not for
     students). `submission`: a running worker to grade with (its root must
-    be `impl`), left running afterwards."""
+    be `impl`), left running afterwards. `hidden`: also run the
+    instructor-only graders (their tests are marked "hidden" in the results).
+
+    Raises:
+        FileNotFoundError: `hidden` is set and this installation has no
+            instructor-only graders (a student release).
+    """
     import pytest
+
+    if hidden and not hidden_available():
+        raise FileNotFoundError(f"hidden graders: {HIDDEN_ROOT} not found (a student release has none)")
 
     from dlkit.grading.plugin import DEFAULT_TEST_LIMIT, ImplSource, Recorder
 
@@ -86,7 +110,7 @@ def grade(
     if not collect_only:
         source.prestart()
     recorder = Recorder()
-    args = pytest_args(modules, items) + (["--collect-only"] if collect_only else [])
+    args = pytest_args(modules, items, hidden) + (["--collect-only"] if collect_only else [])
     sink = io.StringIO()
     import torch
 

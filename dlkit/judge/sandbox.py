@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HIDDEN = ROOT / "instructor"
 INSIDE_CODE = "/opt/dlkit"
 INSIDE_SUBMISSION = "/submission"
 CGROUP_V1 = Path("/sys/fs/cgroup")

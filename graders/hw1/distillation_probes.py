@@ -60,15 +60,14 @@ def _describe(value: Any) -> str:
 
 
 @in_worker
-def soft_loss_gradients(
-    impl: Any, student: torch.Tensor, teacher: torch.Tensor, temperatures: list[float]
-) -> list[dict[str, Any]]:
+def soft_loss_gradients(impl: Any, calls: list[tuple[torch.Tensor, torch.Tensor, float]]) -> list[dict[str, Any]]:
     """soft_loss(student, teacher, T) with spy_targets in place of soft_targets,
-    for each T: its value and its gradient w.r.t. the student's logits (None
-    when the result is not a differentiable tensor)."""
+    for each (student, teacher, T) of `calls`: its value and its gradient
+    w.r.t. the student's logits (None when the result is not a
+    differentiable tensor)."""
     out: list[dict[str, Any]] = []
     with substituted(impl, "soft_loss", {"soft_targets": spy_targets}):
-        for temperature in temperatures:
+        for student, teacher, temperature in calls:
             x = student.clone().requires_grad_(True)
             loss = impl.soft_loss(x, teacher, temperature)
             entry: dict[str, Any] = {"what": _describe(loss), "value": None, "grad": None}

@@ -5,10 +5,12 @@ cannot cross to the worker, so they are built here, the student's function
 runs on them here, and what comes back is evidence as plain data: the
 transforms' output tensors, the answers, every step's gradients, the mode of
 every forward pass, what changed in the model. The judge checks it against
-the definition (mlp_support).
+stored values and properties (mlp_support), or replays (instructor-only).
 
-Nothing here answers an item: PlainSGD is a stand-in for torch.optim.SGD,
-which the handout gives, not for make_optimizer's answer.
+Nothing here answers an item. The networks are deliberately not the
+handout's: they give log-probabilities over N_CLASSES = 12 classes (two that
+no label uses), not 10. PlainSGD is a stand-in for torch.optim.SGD, which
+the handout gives, not for make_optimizer's answer.
 """
 from __future__ import annotations
 
@@ -67,16 +69,19 @@ def transform_outputs(impl: Any, transform: Any, kind: str, image_seed: int, dra
 # --------------------------------------------------------------------------
 # training: the graders' network, loader and optimiser
 
+# The graders' networks' classes: the labels' 10 and two that no label uses.
+N_CLASSES = 12
+
 
 class TinyNet(nn.Module):
-    """784 → 16 → 10 with log-probabilities; records the mode and the grad
-    mode of every forward pass."""
+    """784 → 16 → N_CLASSES with log-probabilities; records the mode and the
+    grad mode of every forward pass."""
 
     def __init__(self, seed: int = 0) -> None:
         super().__init__()
         gen = torch.Generator().manual_seed(seed)
         self.hidden = nn.Linear(784, 16)
-        self.out = nn.Linear(16, 10)
+        self.out = nn.Linear(16, N_CLASSES)
         with torch.no_grad():
             for p in self.parameters():
                 p.copy_(torch.randn(p.shape, generator=gen) * 0.1)
@@ -166,19 +171,19 @@ def train_epochs(impl: Any, epochs: int, n: int, batch_size: int, seed: int, lr:
 
 class KnownClassifier(nn.Module):
     """Predicts the class written in each image's first pixel, with
-    log-probabilities that depend on a parameter, and a batch norm whose
-    statistics change if it runs in training mode."""
+    log-probabilities over N_CLASSES that depend on a parameter, and a batch
+    norm whose statistics change if it runs in training mode."""
 
     def __init__(self) -> None:
         super().__init__()
         self.scale = nn.Parameter(torch.tensor(2.0))
-        self.norm = nn.BatchNorm1d(10)
+        self.norm = nn.BatchNorm1d(N_CLASSES)
         self.calls: list[tuple[bool, bool]] = []
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.calls.append((self.training, torch.is_grad_enabled()))
         guess = x.flatten(1)[:, 0].round().long().clamp(0, 9)
-        logits = self.scale * F.one_hot(guess, 10).float()
+        logits = self.scale * F.one_hot(guess, N_CLASSES).float()
         return F.log_softmax(self.norm(logits), dim=1)
 
 

@@ -1,12 +1,12 @@
-"""References and cases for the hand-written optimiser graders (the judge's side).
+"""Cases and checks for the hand-written optimiser graders (the judge's side).
 
-The references are torch.optim itself, run on a copy of the parameter with
-the same gradients. The student's rules read and clear param.grad, which
-does not cross to the worker, so they are stepped there by the procedures
-of optimizers_probes (which also holds the graders' network and the
-stand-in rules `train` is graded with); what comes back is compared here.
-The checks shared by the four rules (compare with torch.optim, the
-in-place contract, per-parameter state, training the network) come last.
+The student's rules read and clear param.grad, which does not cross to the
+worker, so they are stepped there by the procedures of optimizers_probes
+(which also holds the graders' network and the stand-ins `train` is graded
+with); what comes back is checked here: against worked examples whose
+values were computed ahead (stored below), and against properties every
+correct rule has (shapes and dtypes, no move without a gradient, how the
+steps scale with the gradients, per-parameter state, training a network).
 """
 from __future__ import annotations
 
@@ -18,28 +18,14 @@ import torch
 from hypothesis import strategies as st
 
 from dlkit.device import default_device
-from dlkit.grading.checks import call, check, fail, show
+from dlkit.grading.checks import call, check, describe, fail, show
 from graders.hw1 import optimizers_probes as probes
-from graders.hw1.optimizers_probes import (  # noqa: F401  (the graders' network, shared with the worker)
-    LABEL_WEIGHTS, THRESHOLD, forward, leaf, make_data, make_params, reference_training,
-)
+from graders.hw1.optimizers_probes import THRESHOLD, leaf  # noqa: F401  (shared with the worker)
 
-# Tolerances of every comparison with torch.optim, by dtype: float64 leaves
-# room only for a different order of the same operations, which is what
-# tells ε inside the square root from ε outside it on small gradients.
+# Tolerances of every comparison of parameter values, by dtype: float64
+# leaves room only for a different order of the same operations, which is
+# what tells ε inside the square root from ε outside it on small gradients.
 TOLERANCE = {torch.float64: dict(rtol=1e-9, atol=1e-12), torch.float32: dict(rtol=1e-5, atol=1e-6)}
-
-
-def _warm_up() -> None:
-    # torch.optim's first step imports lazily for about a second; pay it once
-    # here, at collection, rather than inside whichever test runs first.
-    p = torch.zeros(1, requires_grad=True)
-    for cls in (torch.optim.SGD, torch.optim.RMSprop, torch.optim.Adam):
-        p.grad = torch.ones(1)
-        cls([p], lr=0.1).step()
-
-
-_warm_up()
 
 
 # --------------------------------------------------------------------------
@@ -59,12 +45,16 @@ class Case:
 
     def describe(self) -> str:
         dtype = str(self.start.dtype).removeprefix("torch.")
-        scale = max(g.abs().max().item() for g in self.grads)
+        scale = max(g.abs().max().item() for g in self.grads) if self.start.numel() else 0.0
         return (
             f"a {dtype} parameter of shape {tuple(self.start.shape)}, lr={self.lr:g}, "
             f"{len(self.grads)} step{'s' if len(self.grads) != 1 else ''} with gradients up to "
             f"{scale:.3g} in size"
         )
+
+    def to(self, dtype: torch.dtype, scale: float = 1.0) -> "Case":
+        """The same case in `dtype`, its gradients multiplied by `scale`."""
+        return Case(self.start.to(dtype), [(g * scale).to(dtype) for g in self.grads], self.lr)
 
 
 @st.composite
@@ -94,45 +84,21 @@ def run_rule(impl: Any, name: str, case: Case, **hyper: Any) -> list[torch.Tenso
     return impl.run(probes.rule_values, name, case.start, case.grads, case.lr, hyper)
 
 
-def run_torch(optimizer: str, case: Case, **options: Any) -> list[torch.Tensor]:
-    """The same steps with torch.optim (single-tensor code path, like a hand loop)."""
-    param = leaf(case.start)
-    cls = {"SGD": torch.optim.SGD, "RMSprop": torch.optim.RMSprop, "Adam": torch.optim.Adam}[optimizer]
-    opt = cls([param], lr=case.lr, foreach=False, **options)
-    values = []
-    for g in case.grads:
-        param.grad = g.clone()
-        opt.step()
-        values.append(param.detach().clone())
-    return values
-
-
-def first_difference(got: list[torch.Tensor], want: list[torch.Tensor]) -> tuple[int, float] | None:
+def first_difference(got: Any, want: list[torch.Tensor]) -> tuple[int, float] | None:
     """(step, largest difference) of the first step that differs beyond the tolerance, or None."""
+    if not isinstance(got, list) or len(got) != len(want):
+        return 1, math.inf
     for step, (a, b) in enumerate(zip(got, want), start=1):
-        if a.shape != b.shape or a.dtype != b.dtype or not torch.allclose(a, b, **TOLERANCE[b.dtype]):
-            diff = (a.double() - b.double()).abs().max().item() if a.shape == b.shape else math.inf
-            return step, diff
+        a = a.to(b.device) if isinstance(a, torch.Tensor) else a
+        if (not isinstance(a, torch.Tensor) or a.shape != b.shape or a.dtype != b.dtype
+                or not torch.allclose(a, b, **TOLERANCE[b.dtype])):
+            same = isinstance(a, torch.Tensor) and a.shape == b.shape
+            return step, (a.double() - b.double()).abs().max().item() if same and a.numel() else math.inf
     return None
 
 
 def finite_floats(values: Any) -> bool:
     return isinstance(values, list) and all(isinstance(v, float) and math.isfinite(v) for v in values)
-
-
-# --------------------------------------------------------------------------
-# checks shared by the four update rules
-
-# rule name → (torch.optim class, its options matching the rule's defaults, stated for students)
-DEFAULTS = {
-    "sgd_step": ("SGD", {}, ""),
-    "momentum_step": ("SGD", {"momentum": 0.9}, "beta=0.9"),
-    "rmsprop_step": ("RMSprop", {}, "alpha=0.99, eps=1e-8"),
-    "adam_step": ("Adam", {}, "betas=(0.9, 0.999), eps=1e-8"),
-}
-HYPER = {  # rule keyword → torch.optim keyword
-    "beta": "momentum", "alpha": "alpha", "eps": "eps", "betas": "betas",
-}
 
 
 def rule_of(impl: Any, name: str) -> None:
@@ -141,30 +107,168 @@ def rule_of(impl: Any, name: str) -> None:
         call(name, impl)
 
 
-def compare(impl: Any, name: str, case: Case, hyper: dict[str, Any], what: str) -> None:
-    """The rule's values after each step must match torch.optim's."""
-    optimizer, options, _ = DEFAULTS[name]
-    options = dict(options, **{HYPER[k]: v for k, v in hyper.items()})
+# --------------------------------------------------------------------------
+# worked examples: the parameter [0.5, -1.0, 2.0] (float64) stepped through
+# the gradients below with the default hyperparameters; the values after
+# each step were computed ahead with torch.optim (SGD, SGD(momentum=0.9),
+# RMSprop, Adam; foreach=False) and are stored here.
+
+WORKED_START = [0.5, -1.0, 2.0]
+WORKED = {
+    "sgd_step": dict(
+        lr=0.1,
+        grads=[[1.0, -2.0, 0.5], [0.5, 0.5, 0.0]],
+        values=[[0.4, -0.8, 1.95], [0.35000000000000003, -0.8500000000000001, 1.95]],
+        what="p ← p − lr · g",
+    ),
+    "momentum_step": dict(
+        lr=0.1,
+        grads=[[1.0, -2.0, 0.5], [1.0, -2.0, 0.5], [0.0, 1.0, -1.0]],
+        values=[
+            [0.4, -0.8, 1.95],
+            [0.21000000000000002, -0.42000000000000004, 1.855],
+            [0.039000000000000014, -0.17800000000000005, 1.8695],
+        ],
+        what="with the default beta=0.9 (v ← βv + g, p ← p − lr · v)",
+    ),
+    # Gradients of 1e-4 make √s about 1e-5, so ε = 1e-8 inside the root would change the step.
+    "rmsprop_step": dict(
+        lr=0.01,
+        grads=[[1e-4, -2e-4, 0.0], [1e-4, 1e-4, 3e-4]],
+        values=[
+            [0.40009990009990015, -0.9000499750124938, 2.0],
+            [0.3292619952584109, -0.9449311482774886, 1.9000333222259247],
+        ],
+        what="with the defaults alpha=0.99, eps=1e-8 (s ← αs + (1 − α)g², p ← p − lr · g / (√s + ε))",
+    ),
+    "adam_step": dict(
+        lr=0.01,
+        grads=[[1e-3, -2e-3, 0.0], [1e-3, 1e-3, 3e-3], [-1e-3, 0.0, 1e-3]],
+        values=[
+            [0.490000099999, -0.99000004999975, 2.0],
+            [0.4800001999980001, -0.9873366964502014, 1.9925586668343402],
+            [0.4773802999977381, -0.9852779193679527, 1.9850809499356996],
+        ],
+        what="with the defaults betas=(0.9, 0.999), eps=1e-8 and bias correction by 1 − β^t",
+    ),
+}
+
+
+def check_worked_example(impl: Any, name: str) -> None:
+    """The rule's values after each step of its worked example must be the stored ones."""
+    example = WORKED[name]
+    f64 = dict(dtype=torch.float64)
+    case = Case(torch.tensor(WORKED_START, **f64), [torch.tensor(g, **f64) for g in example["grads"]],
+                example["lr"])
+    want = [torch.tensor(v, **f64) for v in example["values"]]
     rule_of(impl, name)
-    got = run_rule(impl, name, case, **hyper)
-    want = run_torch(optimizer, case, **options)
+    got = run_rule(impl, name, case)
     where = first_difference(got, want)
     if where is not None:
         step, diff = where
-        settings = ", ".join(f"{k}={v}" for k, v in hyper.items()) or "default hyperparameters"
         fail(
-            f"{name} must give the same parameter values as torch.optim.{optimizer}"
-            f"({', '.join(f'{k}={v}' for k, v in options.items())}) at every step, {what}.",
-            f"{case.describe()}, {settings}",
-            f"step {step}: expected {show(want[step - 1])}",
-            f"got {show(got[step - 1])} (largest difference {diff:.3g}; "
-            f"tolerance {TOLERANCE[case.start.dtype]})",
+            f"{name} must give the handout's values at every step, {example['what']}.",
+            f"the parameter {WORKED_START} (float64), lr={example['lr']}, gradients {example['grads']}",
+            f"after step {step}: expected {show(want[step - 1])}",
+            f"got {show(got[step - 1] if isinstance(got, list) and len(got) >= step else got)}"
+            + (f" (largest difference {diff:.3g})" if math.isfinite(diff) else ""),
         )
 
 
-def worked_case(grads: list[list[float]], lr: float) -> Case:
-    start = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
-    return Case(start, [torch.tensor(g, dtype=torch.float64) for g in grads], lr)
+# --------------------------------------------------------------------------
+# properties of every correct rule, over generated cases
+
+
+def check_properties(impl: Any, name: str, case: Case) -> None:
+    """Shapes and dtypes, no move without a gradient, and how the steps
+    scale with the gradients, each rule by its own definition."""
+    rule_of(impl, name)
+    got = run_rule(impl, name, case)
+    shape, dtype = tuple(case.start.shape), case.start.dtype
+    check(
+        isinstance(got, list) and len(got) == len(case.grads)
+        and all(isinstance(v, torch.Tensor) and tuple(v.shape) == shape and v.dtype == dtype for v in got),
+        f"{name} must keep the parameter's shape and dtype: update it in place.",
+        f"{case.describe()}: after each step "
+        + (", ".join(describe(v) for v in got) if isinstance(got, list) else describe(got)),
+    )
+    check(
+        all(bool(torch.isfinite(v).all()) for v in got),
+        f"{name} must give finite values (a zero gradient must not divide by zero: ε is there for that).",
+        f"{case.describe()}: {show(got)}",
+    )
+    # The rest in float64, where the steps are far above the rounding of the values.
+    base = case.to(torch.float64)
+    values = run_rule(impl, name, base)
+    start, g = base.start.cpu(), base.grads[0].cpu()
+    moved = values[0].cpu() - start
+    zero = g == 0
+    check(
+        bool((moved[zero] == 0).all()),
+        f"{name}'s first step must leave a coordinate whose gradient is zero where it is: every "
+        "running quantity starts at zero.",
+        f"{base.describe()}: coordinates with a zero gradient moved by {show(moved[zero])}",
+    )
+    check(
+        bool((moved[~zero] * g[~zero] < 0).all()),
+        f"{name}'s first step must move every coordinate against its gradient (a descent step).",
+        f"{base.describe()}: gradient {show(g)}, the parameter moved by {show(moved)}",
+    )
+    if name in ("sgd_step", "momentum_step"):
+        doubled = run_rule(impl, name, base.to(torch.float64, scale=2.0))
+        for step, (a, b) in enumerate(zip(values, doubled), start=1):
+            once, twice = a.cpu() - start, b.cpu() - start
+            check(
+                torch.allclose(twice, 2 * once, rtol=1e-6, atol=1e-12),
+                f"{name}'s steps must be proportional to the gradients: with every gradient doubled the "
+                "parameter must move twice as far from where it started.",
+                f"{base.describe()}: after step {step} it moved by {show(once)}, and with doubled "
+                f"gradients by {show(twice)}",
+            )
+    if name == "momentum_step" and len(base.grads) >= 2:
+        repeated = Case(base.start, [base.grads[0], base.grads[0]], base.lr)
+        first, second = (v.cpu() for v in run_rule(impl, name, repeated))
+        step1, step2 = first - start, second - first
+        check(
+            torch.allclose(step2, 1.9 * step1, rtol=1e-6, atol=1e-12),
+            "momentum_step must accumulate the velocity (v ← βv + g) with the default beta=0.9: when "
+            "the same gradient comes twice, the second step is 1 + β = 1.9 times the first.",
+            f"{base.describe()}, its first gradient twice: first step {show(step1)}, second {show(step2)}",
+        )
+    if name in ("rmsprop_step", "adam_step"):
+        # With ε negligible, both rules divide the gradient by a root of its own square:
+        # the steps do not depend on the gradients' scale, and the first one has the
+        # same size on every coordinate.
+        hyper = {"eps": 1e-30}
+        small = run_rule(impl, name, base, **hyper)
+        large = run_rule(impl, name, base.to(torch.float64, scale=10.0), **hyper)
+        where = first_difference(large, small)
+        check(
+            where is None,
+            f"{name}'s steps must not depend on the scale of the gradients (with a negligible "
+            "eps=1e-30): it divides by the root of the running average of g².",
+            f"{base.describe()}, eps=1e-30: after step {where[0] if where else 0} the gradients ×10 "
+            "give other values",
+        )
+        sizes = (small[0].cpu() - start).abs()[~zero]
+        if name == "adam_step":
+            check(
+                torch.allclose(sizes, torch.full_like(sizes, base.lr), rtol=1e-6),
+                "adam_step's first step must move every coordinate that has a gradient by lr (with a "
+                "negligible eps): the bias correction makes m̂ = g and v̂ = g² at t = 1.",
+                f"{base.describe()}, eps=1e-30: the first step moved them by {show(sizes)}",
+            )
+        elif sizes.numel():
+            check(
+                torch.allclose(sizes, sizes[0].expand_as(sizes), rtol=1e-6),
+                "rmsprop_step's first step must move every coordinate that has a gradient by the "
+                "same amount (with a negligible eps): the running average starts at zero.",
+                f"{base.describe()}, eps=1e-30: the first step moved them by {show(sizes)}",
+            )
+
+
+# --------------------------------------------------------------------------
+# checks shared by the four update rules
 
 
 def check_contract(impl: Any, name: str) -> None:
@@ -225,11 +329,12 @@ def check_per_parameter(impl: Any, name: str) -> None:
 
 def check_trains_network(impl: Any, name: str) -> None:
     rule_of(impl, name)
-    history = impl.run(probes.rule_training, name, 1e-2)
+    seen = impl.run(probes.rule_training, name, 1e-2)
+    first, last, steps = seen["first"], seen["last"], seen["steps"]
     check(
-        finite_floats(history) and len(history) > 0 and history[-1] < THRESHOLD,
-        f"training the handout's network (4 inputs → 3 ReLU → 1, MSE) with {name} at lr=1e-2 must "
-        f"bring the loss below {THRESHOLD} within 1000 steps.",
-        f"after {len(history)} steps the loss is {history[-1]:.4g} (it started at {history[0]:.4g})"
-        if finite_floats(history) and history else f"the losses were {show(history)}",
+        math.isfinite(last) and last < THRESHOLD,
+        f"training a small network (4 inputs → 3 leaky-ReLU units → 1, MSE, full batch) with {name} "
+        f"at lr=1e-2 must bring the loss below {THRESHOLD} within 1000 steps (a correct rule needs "
+        "about 20 to 100).",
+        f"after {steps} steps the loss is {last:.4g} (it started at {first:.4g})",
     )

@@ -3,13 +3,15 @@
 The update rules read and clear ``param.grad`` and `forward` must carry
 autograd, none of which crosses the channel, so every check that steps a
 rule or backpropagates runs here and returns evidence as plain data
-(parameter values, loss histories, which gradients arrived); the judge
-compares it with torch.optim and its own reference loop.
+(parameter values, loss histories, which gradients arrived, which state
+each call got); the judge checks it.
 
-Also here, because both sides need them: the graders' own data, network
-and training loop (the judge recomputes the expected losses with them) and
-the stand-in rules `train` is graded with. Nothing here imports hypothesis
-or the grading checks.
+`train` is graded apart from the other items, with stand-ins that are
+deliberately not the handout's: `leaky_forward` (a leaky ReLU where the
+network has a ReLU) and `MarkedRule` (a damped, recording step that is none
+of the four rules). The judge may instead send its own network and rules as
+callbacks (`Linearised`, `JudgedRule` carry them to train). Nothing here
+imports hypothesis or the grading checks.
 """
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ from dlkit.judge import in_worker
 LABEL_WEIGHTS = (1.0, -2.0, 0.5, 1.5)
 THRESHOLD = 0.1
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
+# The seed of the data and parameters the rules are trained on, unlike
+# train's (the handout's defaults, seed 0).
+RULE_SEED = 1
 
 
 def leaf(value: torch.Tensor) -> torch.Tensor:
@@ -32,7 +37,7 @@ def leaf(value: torch.Tensor) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------
-# the network and training loop, the graders' own
+# the handout's data and initial parameters (given code, not graded)
 
 
 def make_data(n_samples: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,72 +53,79 @@ def make_params(n_inputs: int = len(LABEL_WEIGHTS), seed: int = 0) -> list[torch
     return [p.requires_grad_() for p in (w1, torch.zeros(3), w2, torch.zeros(1))]
 
 
-def forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+# --------------------------------------------------------------------------
+# stand-ins for train: deliberately not the handout's network and rules
+
+
+LEAK = 0.5  # the slope of leaky_forward's hidden units below zero
+
+
+def leaky_forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """A stand-in network: a leaky ReLU of slope LEAK on the hidden layer,
+    where the handout's network has a ReLU."""
     w1, b1, w2, b2 = params
-    return torch.clamp(x @ w1 + b1, min=0) @ w2 + b2
+    return F.leaky_relu(x @ w1 + b1, LEAK) @ w2 + b2
 
 
-def reference_training(step_fn: Callable, lr: float, max_steps: int = 1000, seed: int = 0) -> list[float]:
-    """The handout's loop with the graders' own network: losses until one is
-    below THRESHOLD or max_steps were computed."""
-    x, y = make_data(seed=seed)
-    params, states = make_params(seed=seed), [{} for _ in range(4)]
-    history: list[float] = []
-    while len(history) < max_steps:
-        mse = F.mse_loss(forward(params, x), y)
-        history.append(float(mse))
-        if history[-1] < THRESHOLD:
-            return history
-        # The rules read param.grad; autograd.grad gives the same gradients.
-        for p, g, s in zip(params, torch.autograd.grad(mse, params), states):
-            p.grad = g
-            step_fn(p, lr, s)
-    return history
-
-
-# stand-in update rules with the (param, lr, state) shape train expects
-
-
-def sgd(param: torch.Tensor, lr: float, state: dict) -> None:
-    with torch.no_grad():
-        param.sub_(lr * param.grad)
-    param.grad = None
-
-
-def momentum(param: torch.Tensor, lr: float, state: dict) -> None:
-    # Uses its state, so a state dict shared between parameters shows.
-    with torch.no_grad():
-        v = state.setdefault("v", torch.zeros_like(param))
-        if v.shape != param.shape:
-            raise ValueError(
-                f"the state dict passed with a parameter of shape {tuple(param.shape)} holds a "
-                f"velocity of shape {tuple(v.shape)}: it belongs to another parameter"
-            )
-        v.mul_(0.9).add_(param.grad)
-        param.sub_(lr * v)
-    param.grad = None
-
-
-class Recorder:
-    """A stand-in rule (SGD) that records which parameter and state each call gets."""
+class MarkedRule:
+    """A stand-in update rule that records each call (the parameter, its
+    state dict, whether that dict was empty) and takes a damped step that is
+    none of the handout's rules: p ← p − lr · g · k / (10 (k + 1)), where k
+    counts the calls that this state dict has seen, kept in it. A state dict
+    shared between parameters, or a new one at each step, changes the losses."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[Any, Any, bool]] = []  # (param, state, state was empty)
+        self.calls: list[tuple[Any, Any, bool]] = []
 
     def __call__(self, param: torch.Tensor, lr: float, state: dict) -> None:
         self.calls.append((param, state, not state))
-        state["calls"] = state.get("calls", 0) + 1
-        sgd(param, lr, state)
+        k = state["calls"] = state.get("calls", 0) + 1
+        with torch.no_grad():
+            param.sub_(param.grad * (lr * k / (10 * (k + 1))))
+        param.grad = None
 
 
-STAND_INS = {"sgd": sgd, "momentum": momentum}
+class Linearised:
+    """forward(params, x) computed by the judge: `callback(params, x)`
+    returns the output and its Jacobian with respect to each parameter
+    ((N, 1, *shape)); the output carries them to autograd as a first-order
+    term that is zero at the point itself, so backward() gives the judge's
+    gradients."""
+
+    def __init__(self, callback: Callable[..., Any]) -> None:
+        self.callback = callback
+
+    def __call__(self, params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        value, jacobians = self.callback([p.detach() for p in params], x.detach())
+        out = value
+        for p, jac in zip(params, jacobians):
+            out = out + torch.tensordot(jac, p - p.detach(), dims=p.dim())
+        return out
+
+
+class JudgedRule:
+    """An update rule computed by the judge: `callback(value, grad, lr,
+    state)` returns the parameter's new value and its new state; the
+    parameter and its state dict are updated in place here, the gradient
+    cleared."""
+
+    def __init__(self, callback: Callable[..., Any]) -> None:
+        self.callback = callback
+
+    def __call__(self, param: torch.Tensor, lr: float, state: dict) -> None:
+        value, new_state = self.callback(param.detach(), param.grad, lr, dict(state))
+        with torch.no_grad():
+            param.copy_(value)
+        state.clear()
+        state.update(new_state)
+        param.grad = None
 
 
 # --------------------------------------------------------------------------
 # procedures: the student's rules and train, run next to them
 
 
-def _step(impl: Any, name: str) -> Callable[[torch.Tensor, float, dict], Any]:
+def _step(impl: Any, name: str) -> Callable[..., Any]:
     """The student's rule `name` in the (param, lr, state) shape."""
     rule = getattr(impl, name)
     if name == "sgd_step":
@@ -169,15 +181,30 @@ def rule_alternating(impl: Any, name: str, cases: list[tuple[torch.Tensor, list[
 
 
 @in_worker
-def rule_training(impl: Any, name: str, lr: float) -> list[float]:
-    """The graders' loop on the handout's network with the student's rule."""
+def rule_training(impl: Any, name: str, lr: float, max_steps: int = 1000) -> dict[str, Any]:
+    """The student's rule on the graders' network, leaky_forward (data and
+    parameters of RULE_SEED), by full-batch descent on the mean squared error
+    until it is below THRESHOLD: the first and last losses and the steps taken."""
     step = _step(impl, name)
-    return reference_training(lambda param, lr_, state: step(param, lr_, state), lr)
+    x, y = make_data(seed=RULE_SEED)
+    params, states = make_params(seed=RULE_SEED), [{} for _ in range(4)]
+    first = last = math.nan
+    for steps in range(max_steps + 1):
+        mse = F.mse_loss(leaky_forward(params, x), y)
+        last = float(mse)
+        first = last if steps == 0 else first
+        if last < THRESHOLD or steps == max_steps or not math.isfinite(last):
+            break
+        for p, g, s in zip(params, torch.autograd.grad(mse, params), states):
+            p.grad = g
+            step(p, lr, s)
+    return {"first": first, "last": last, "steps": steps}
 
 
 @in_worker
 def forward_gradients(impl: Any, params: list[torch.Tensor], x: torch.Tensor) -> tuple[Any, list[str]]:
     """forward(params, x) and the parameters no gradient of its sum reaches."""
+    params = [leaf(p) for p in params]
     out = impl.forward(params, x)
     if isinstance(out, torch.Tensor) and out.requires_grad:
         try:
@@ -189,25 +216,33 @@ def forward_gradients(impl: Any, params: list[torch.Tensor], x: torch.Tensor) ->
 
 
 @in_worker
-def train_run(impl: Any, rule: str, lr: float, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """train(rule, lr, x, y, params, **kwargs) on the graders' data and
-    network, with the graders' forward in place of the student's. `rule` is
-    'sgd', 'momentum' or 'recorder' (SGD that records its calls as
-    (parameter index, state number, state was empty); -1 for a parameter
-    that is not one of those passed)."""
-    x, y = make_data()
-    params = make_params()
-    recorder = Recorder()
-    step_fn = recorder if rule == "recorder" else STAND_INS[rule]
-    with substituted(impl, "train", {"forward": forward}):
+def train_run(impl: Any, lr: float, kwargs: dict[str, Any], data: Any = None, rule: Any = None,
+              forward: Any = None) -> dict[str, Any]:
+    """train(rule, lr, x, y, params, **kwargs) with `forward` in place of the
+    student's. `data`: (x, y, initial parameters), or None for the handout's
+    (seed 0); `rule`: None for a MarkedRule, else a judge callback for a
+    JudgedRule; `forward`: None for leaky_forward, else a judge callback for
+    Linearised. Returns the history, the calls a MarkedRule recorded as
+    (parameter index, state number, state was empty) (-1: a parameter not
+    among those passed) and the final parameters."""
+    if data is None:
+        x, y = make_data()
+        params = make_params()
+    else:
+        x, y, start = data
+        params = [leaf(p) for p in start]
+    recorder = MarkedRule() if rule is None else None
+    step_fn = recorder if recorder is not None else JudgedRule(rule)
+    network = leaky_forward if forward is None else Linearised(forward)
+    with substituted(impl, "train", {"forward": network}):
         history = impl.train(step_fn, lr, x, y, params, **kwargs)
     states: list[Any] = []
     calls = []
-    for param, state, empty in recorder.calls:
+    for param, state, empty in recorder.calls if recorder is not None else []:
         index = next((i for i, p in enumerate(params) if p is param), -1)
         number = next((i for i, s in enumerate(states) if s is state), None)
         if number is None:
             states.append(state)
             number = len(states) - 1
         calls.append([index, number, empty])
-    return {"history": history, "calls": calls}
+    return {"history": history, "calls": calls, "params": [p.detach().clone() for p in params]}

@@ -1,10 +1,11 @@
 """Graders for HW1-Q4, a two-layer network and hand-written optimisers
 (module hw1/optimizers).
 
-Each update rule is compared with torch.optim (SGD, SGD with momentum,
-RMSprop, Adam) on the same parameter and gradients, within the tolerances of
-optim_support.TOLERANCE. `train` is graded with the graders' own forward
-pass and stand-in rules, so a broken rule costs points on its own item only.
+Each update rule is checked on its worked example (values computed ahead
+with torch.optim and stored), on properties every correct rule has, on its
+contract (in place, gradient cleared, state per parameter) and by training a
+small network. `train` is graded with the graders' own stand-in network and
+rule, so a broken rule or network costs points on its own item only.
 """
 from __future__ import annotations
 
@@ -43,30 +44,59 @@ def test_forward_worked_example(impl):
     )
 
 
-@graded("forward", points=1)
-@given(st.integers(1, 6), st.integers(1, 5), st.integers(1, 4), st.integers(0, 2**16))
-def test_forward_matches_formula(impl, n, d, h, seed):
+@graded("forward", points=0.5)
+@given(st.integers(1, 6), st.integers(1, 5), st.integers(1, 4), st.integers(0, 2**16),
+       st.sampled_from([torch.float32, torch.float64]))
+def test_forward_properties(impl, n, d, h, seed, dtype):
     gen = torch.Generator().manual_seed(seed)
-    params = [support.leaf(torch.randn(s, generator=gen)) for s in ((d, h), (h,), (h, 1), (1,))]
-    x = torch.randn(n, d, generator=gen)
+    w1, b1, w2, b2 = (torch.randn(s, generator=gen, dtype=dtype) for s in ((d, h), (h,), (h, 1), (1,)))
+    x = torch.randn(n, d, generator=gen, dtype=dtype)
     support.rule_of(impl, "forward")
     # The gradients are taken in the worker: autograd does not cross the channel.
-    out, missing = impl.run(probes.forward_gradients, params, x)
-    given_ = f"x (N={n}, D={d}), H={h} hidden units (seed {seed})"
+    out, missing = impl.run(probes.forward_gradients, [w1, b1, w2, b2], x)
+    given_ = f"x {describe(x)}, H={h} hidden units (seed {seed})"
     check(
-        isinstance(out, torch.Tensor) and tuple(out.shape) == (n, 1),
-        "forward must return a tensor of shape (N, 1).",
+        isinstance(out, torch.Tensor) and tuple(out.shape) == (n, 1) and out.dtype == dtype,
+        "forward must return a tensor of shape (N, 1), of the inputs' dtype.",
         f"{given_} → {describe(out)}",
-    )
-    want = support.forward(params, x)
-    check(
-        torch.allclose(out, want, rtol=1e-5, atol=1e-6),
-        "forward(params, x) must be relu(x @ W1 + b1) @ W2 + b2: ReLU on the hidden layer only.",
-        given_,
-        f"expected {show(want.detach())}, got {show(out)}",
     )
     check(not missing, "the output must be differentiable with respect to every parameter.",
           f"{given_}: no gradient reaches {', '.join(missing)}")
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == torch.float32 else dict(rtol=1e-9, atol=1e-12)
+    flipped = call("forward", impl, [w1, b1, w2, b2], x.flip(0))
+    first = call("forward", impl, [w1, b1, w2, b2], x[:1])
+    check(
+        isinstance(flipped, torch.Tensor) and flipped.shape == out.shape and torch.allclose(flipped.flip(0), out, **tol)
+        and isinstance(first, torch.Tensor) and torch.allclose(first, out[:1], **tol),
+        "forward must treat every row of x on its own: reordering the rows reorders the outputs, "
+        "and one row alone gives the same output as within the batch.",
+        given_,
+    )
+    flat = call("forward", impl, [w1, b1, torch.zeros_like(w2), b2], x)
+    check(
+        isinstance(flat, torch.Tensor) and flat.shape == out.shape and torch.allclose(flat, b2.expand(n, 1), **tol),
+        "with W2 = 0 the output must be b2 on every row, whatever its sign: there is no activation "
+        "on the output layer.",
+        f"{given_}, b2 = {b2.tolist()}: got {show(flat)}",
+    )
+    units = []
+    for k in range(h):
+        unit = torch.zeros_like(w2)
+        unit[k] = 1.0
+        units.append(call("forward", impl, [w1, b1, unit, torch.zeros_like(b2)], x))
+        check(
+            isinstance(units[-1], torch.Tensor) and units[-1].shape == out.shape and bool((units[-1] >= 0).all()),
+            "with W2 = e_k (one hidden unit) and b2 = 0 the output is that hidden unit, a ReLU: it "
+            "can never be negative.",
+            f"{given_}, unit {k}: got {show(units[-1])}",
+        )
+    combined = sum(w2[k] * units[k] for k in range(h)) + b2
+    check(
+        torch.allclose(combined, out, **tol),
+        "the output must be linear in the output layer: W2 weighs the hidden units, and b2 is added.",
+        f"{given_}: Σ W2[k] · (output with W2 = e_k, b2 = 0) + b2 = {show(combined)}, "
+        f"but forward gave {show(out)}",
+    )
 
 
 # --------------------------------------------------------------------------
@@ -75,14 +105,13 @@ def test_forward_matches_formula(impl, n, d, h, seed):
 
 @graded("sgd_step", points=1)
 def test_sgd_worked_example(impl):
-    case = support.worked_case([[1.0, -2.0, 0.5], [0.5, 0.5, 0.0]], 0.1)
-    support.compare(impl, "sgd_step", case, {}, "p ← p − lr · g")
+    support.check_worked_example(impl, "sgd_step")
 
 
-@graded("sgd_step", points=2)
+@graded("sgd_step", points=1)
 @given(support.cases())
-def test_sgd_matches_torch(impl, case):
-    support.compare(impl, "sgd_step", case, {}, "p ← p − lr · g")
+def test_sgd_properties(impl, case):
+    support.check_properties(impl, "sgd_step", case)
 
 
 @graded("sgd_step", points=1)
@@ -101,14 +130,13 @@ def test_sgd_trains_network(impl):
 
 @graded("momentum_step", points=1)
 def test_momentum_worked_example(impl):
-    case = support.worked_case([[1.0, -2.0, 0.5], [1.0, -2.0, 0.5], [0.0, 1.0, -1.0]], 0.1)
-    support.compare(impl, "momentum_step", case, {}, "with the default beta=0.9 (v ← βv + g, p ← p − lr · v)")
+    support.check_worked_example(impl, "momentum_step")
 
 
-@graded("momentum_step", points=2)
-@given(support.cases(), st.sampled_from([0.0, 0.5, 0.9, 0.99]))
-def test_momentum_matches_torch(impl, case, beta):
-    support.compare(impl, "momentum_step", case, {"beta": beta}, "v ← βv + g, p ← p − lr · v")
+@graded("momentum_step", points=1)
+@given(support.cases())
+def test_momentum_properties(impl, case):
+    support.check_properties(impl, "momentum_step", case)
 
 
 @graded("momentum_step", points=1)
@@ -132,17 +160,13 @@ def test_momentum_trains_network(impl):
 
 @graded("rmsprop_step", points=1)
 def test_rmsprop_worked_example(impl):
-    # Gradients of 1e-4 make √s about 1e-5, so ε = 1e-8 inside the root would change the step.
-    case = support.worked_case([[1e-4, -2e-4, 0.0], [1e-4, 1e-4, 3e-4]], 0.01)
-    support.compare(impl, "rmsprop_step", case, {},
-            "with the defaults alpha=0.99, eps=1e-8 (s ← αs + (1 − α)g², p ← p − lr · g / (√s + ε))")
+    support.check_worked_example(impl, "rmsprop_step")
 
 
-@graded("rmsprop_step", points=2)
-@given(support.cases(), st.sampled_from([0.5, 0.9, 0.99]), st.sampled_from([1e-8, 1e-6, 1e-3, 0.1]))
-def test_rmsprop_matches_torch(impl, case, alpha, eps):
-    support.compare(impl, "rmsprop_step", case, {"alpha": alpha, "eps": eps},
-            "s ← αs + (1 − α)g², p ← p − lr · g / (√s + ε)")
+@graded("rmsprop_step", points=1)
+@given(support.cases())
+def test_rmsprop_properties(impl, case):
+    support.check_properties(impl, "rmsprop_step", case)
 
 
 @graded("rmsprop_step", points=1)
@@ -166,20 +190,13 @@ def test_rmsprop_trains_network(impl):
 
 @graded("adam_step", points=1)
 def test_adam_worked_example(impl):
-    case = support.worked_case([[1e-3, -2e-3, 0.0], [1e-3, 1e-3, 3e-3], [-1e-3, 0.0, 1e-3]], 0.01)
-    support.compare(impl, "adam_step", case, {},
-            "with the defaults betas=(0.9, 0.999), eps=1e-8 and bias correction by 1 − β^t")
+    support.check_worked_example(impl, "adam_step")
 
 
-@graded("adam_step", points=2)
-@given(
-    support.cases(),
-    st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.99), (0.8, 0.5)]),
-    st.sampled_from([1e-8, 1e-6, 1e-3, 0.1]),
-)
-def test_adam_matches_torch(impl, case, betas, eps):
-    support.compare(impl, "adam_step", case, {"betas": betas, "eps": eps},
-            "with bias correction: p ← p − lr · m̂ / (√v̂ + ε)")
+@graded("adam_step", points=1)
+@given(support.cases())
+def test_adam_properties(impl, case):
+    support.check_properties(impl, "adam_step", case)
 
 
 @graded("adam_step", points=1)
@@ -199,13 +216,29 @@ def test_adam_trains_network(impl):
 
 # --------------------------------------------------------------------------
 # train
+#
+# train runs with the graders' stand-ins, deliberately not the handout's
+# network and rules: leaky_forward in place of forward, and MarkedRule, a
+# damped step that records its calls (see optimizers_probes). The expected
+# histories below were computed ahead with the reference train and these
+# stand-ins on the handout's data and parameters (seed 0); they are stored
+# as data.
+
+# lr=0.1, the defaults (max_steps=1000, threshold=0.1): 89 losses, these at these steps.
+MARKED_LOSSES = {
+    0: 7.260994911193848, 1: 7.146070957183838, 2: 6.996818542480469, 5: 6.494030952453613,
+    10: 5.624749660491943, 20: 3.8276515007019043, 40: 1.0829118490219116,
+    87: 0.10113000869750977, 88: 0.09955378621816635,
+}
+MARKED_STEPS = 89
+MARKED_STEPS_THRESHOLD_2 = 33  # lr=0.1, threshold=2.0
+GIVEN = "the handout's data and parameters, the graders' stand-in network and rule"
 
 
-def run_train(impl: Any, rule: str, lr: float, **kwargs: Any) -> tuple[list[float], list]:
-    """train with the stand-in rule `rule` ('sgd', 'momentum' or 'recorder')
-    and the graders' forward, in the worker: (history, recorded calls)."""
+def run_train(impl: Any, lr: float, **kwargs: Any) -> tuple[list[float], list]:
+    """train with the stand-ins, in the worker: (history, the rule's recorded calls)."""
     support.rule_of(impl, "train")
-    seen = impl.run(probes.train_run, rule, lr, kwargs)
+    seen = impl.run(probes.train_run, lr, kwargs)
     history = seen["history"]
     check(
         support.finite_floats(history) and len(history) > 0,
@@ -215,21 +248,19 @@ def run_train(impl: Any, rule: str, lr: float, **kwargs: Any) -> tuple[list[floa
     return history, seen["calls"]
 
 
-@graded("train", points=2)
+def close(got: float, want: float) -> bool:
+    return abs(got - want) <= 1e-4 * abs(want) + 1e-6
+
+
+@graded("train", points=1)
 def test_train_converges(impl):
-    history, _ = run_train(impl, "sgd", 1e-2)
-    want = support.reference_training(probes.sgd, 1e-2)
-    given_ = "the handout's data and network, an SGD rule, lr=1e-2"
+    history, _ = run_train(impl, 0.1)
+    given_ = f"{GIVEN}, lr=0.1"
     check(
-        abs(history[0] - want[0]) <= 1e-5 * want[0],
-        "the first entry of the history must be the mean squared error of the untrained network.",
-        f"{given_}: expected {want[0]:.5f}, got {history[0]:.5f}",
-    )
-    check(
-        len(history) <= 1000 and history[-1] < support.THRESHOLD,
-        f"train must keep stepping until the loss is below {support.THRESHOLD} (at most 1000 steps); "
-        f"with SGD at lr=1e-2 it gets there after about {len(want)} steps.",
-        f"{given_}: {len(history)} losses, the last {history[-1]:.4g}",
+        close(history[0], MARKED_LOSSES[0]),
+        "the first entry of the history must be the mean squared error of the untrained network "
+        "on all the examples.",
+        f"{given_}: expected {MARKED_LOSSES[0]:.5f}, got {history[0]:.5f}",
     )
     early = [i for i, v in enumerate(history[:-1]) if v < support.THRESHOLD] + [0]
     check(
@@ -237,19 +268,25 @@ def test_train_converges(impl):
         f"train must stop at the first loss below the threshold {support.THRESHOLD}.",
         f"{given_}: loss {history[early[0]]:.4g} at step {early[0]}, and training went on",
     )
-    n = min(len(history), len(want))
-    far = [i for i in range(n) if abs(history[i] - want[i]) > 1e-3 * want[i] + 1e-6] + [0]
+    far = [i for i in sorted(MARKED_LOSSES) if i < len(history) and not close(history[i], MARKED_LOSSES[i])]
     check(
-        len(far) == 1,
-        "each step must update every parameter (W1, b1, W2 and b2) once from the gradient of the "
-        "mean squared error, so the losses follow those of plain SGD.",
-        f"{given_}: at step {far[0]} expected loss {want[far[0]]:.5f}, got {history[far[0]]:.5f}",
+        not far,
+        "each step must update every parameter (W1, b1, W2 and b2) once, from the gradient of the "
+        "mean squared error, with the step function it is given.",
+        f"{given_}: at step {far[0]} expected loss {MARKED_LOSSES[far[0]]:.5f}, got {history[far[0]]:.5f}"
+        if far else "",
+    )
+    check(
+        len(history) == MARKED_STEPS and history[-1] < support.THRESHOLD,
+        f"train must keep stepping until the loss is below {support.THRESHOLD} (at most 1000 steps); "
+        f"here that takes {MARKED_STEPS} losses.",
+        f"{given_}: {len(history)} losses, the last {history[-1]:.4g}",
     )
 
 
 @graded("train", points=1)
 def test_train_state_per_parameter(impl):
-    history, calls = run_train(impl, "recorder", 1e-2, max_steps=5)
+    history, calls = run_train(impl, 0.01, max_steps=5)
     steps = len(history) if history[-1] >= support.THRESHOLD else len(history) - 1
     ids = list(range(4))  # the parameters by position; -1 for one that is not among those passed
     check(
@@ -273,30 +310,20 @@ def test_train_state_per_parameter(impl):
         all(empty for _, _, empty in calls[:4]),
         "the state dicts must start empty: the rule fills them at its first step.",
     )
-    history, _ = run_train(impl, "momentum", 1e-2)
-    want = support.reference_training(probes.momentum, 1e-2)
-    check(
-        len(history) == len(want) and history[-1] < support.THRESHOLD,
-        "with a momentum rule, which keeps a velocity in each parameter's state, train must "
-        f"converge as the handout's loop does ({len(want)} losses at lr=1e-2).",
-        f"got {len(history)} losses, the last {history[-1]:.4g}",
-    )
 
 
 @graded("train", points=1)
 def test_train_stops_after_max_steps(impl):
-    history, _ = run_train(impl, "sgd", 1e-4)
+    history, _ = run_train(impl, 1e-3)
     check(
         len(history) == 1000,
         "train must stop after max_steps=1000 losses when the loss never gets below the threshold.",
-        f"SGD at lr=1e-4: {len(history)} losses, the last {history[-1]:.4g}",
+        f"{GIVEN}, lr=1e-3: {len(history)} losses, the last {history[-1]:.4g}",
     )
-    history, _ = run_train(impl, "sgd", 1e-4, max_steps=7)
+    history, _ = run_train(impl, 1e-3, max_steps=7)
     check(len(history) == 7, "train must compute exactly max_steps losses when it does not converge.",
-          f"max_steps=7, lr=1e-4: {len(history)} losses")
-    history, _ = run_train(impl, "sgd", 1e-2, threshold=2.0)
-    want = support.reference_training(probes.sgd, 1e-2)
-    first = next(i for i, v in enumerate(want) if v < 2.0) + 1
-    check(len(history) == first and history[-1] < 2.0,
+          f"max_steps=7, lr=1e-3: {len(history)} losses")
+    history, _ = run_train(impl, 0.1, threshold=2.0)
+    check(len(history) == MARKED_STEPS_THRESHOLD_2 and history[-1] < 2.0,
           "train must stop at the first loss below the threshold it is given.",
-          f"threshold=2.0, SGD at lr=1e-2: expected {first} losses, got {len(history)}")
+          f"{GIVEN}, lr=0.1, threshold=2.0: expected {MARKED_STEPS_THRESHOLD_2} losses, got {len(history)}")

@@ -1,8 +1,9 @@
-"""Definitions, stand-ins and corpora for the Word2Vec graders.
+"""Strategies, corpora and measures for the Word2Vec graders (judge side).
 
-The brute-force pair definition (in word2vec_probes) is the handout's
-sentence written as code; the stand-ins (word2vec_probes, run in the
-worker) let train_word2vec be graded apart from the items it calls.
+Nothing here computes an item's answer: the graders compare with data
+stored in the grader file, with properties, and with torch's built-ins. The
+stand-ins (word2vec_probes, run in the worker) are marked, and let
+train_word2vec be graded apart from the items it calls.
 """
 from __future__ import annotations
 
@@ -13,19 +14,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
-from torch import nn
 
 from dlkit.isolation import substituted
 from graders.hw7 import word2vec_probes as probes
-from graders.hw7.word2vec_probes import brute_force_pairs  # noqa: F401  (the definition, for the graders)
 
 WORDS = ("deep", "learning", "is", "fun", "gpu", "2024", "nets", "x", "Data", "MODEL")
-
-
-def expected_loss(pos: torch.Tensor, neg: torch.Tensor, weight: float = 1.0) -> torch.Tensor:
-    """Mean of −log σ(pos) − weight · Σ log σ(−neg), in float64."""
-    pos, neg = pos.double(), neg.double()
-    return (F.softplus(-pos) + weight * F.softplus(neg).sum(-1)).mean()
 
 
 sentences_strategy = st.lists(
@@ -34,38 +27,11 @@ sentences_strategy = st.lists(
 
 
 # --------------------------------------------------------------------------
-# the references for sgns_step, and stand-ins for grading train_word2vec on its own
-
-
-def reference_loss(pos: torch.Tensor, neg: torch.Tensor, neg_weight: float = 1.0) -> torch.Tensor:
-    """The item's loss, differentiable, for the judge's own reference step."""
-    return (F.softplus(-pos) + neg_weight * F.softplus(neg).sum(-1)).mean()
-
-
-def reference_model(in_weight: torch.Tensor, out_weight: torch.Tensor) -> nn.Module:
-    """A judge-side model holding copies of these tables."""
-    model = probes.ProbeModel(*in_weight.shape)
-    with torch.no_grad():
-        model.in_embed.weight.copy_(in_weight)
-        model.out_embed.weight.copy_(out_weight)
-    return model
-
-
-def reference_steps(in_weight, out_weight, targets, contexts, negatives, lr: float,
-                    num_negatives: int | None) -> dict[str, tuple[float, nn.Module]]:
-    """The step through autograd on the summed loss (slow and plain, but the
-    same step), with the item's loss and with the marked one a student's
-    autograd step would differentiate: (loss before, model after) each."""
-    out = {}
-    for name, loss_fn in (("true", reference_loss), ("spy", probes.spy_loss)):
-        model = reference_model(in_weight, out_weight)
-        value = probes.sgd_step(model, targets, contexts, negatives, lr, num_negatives, loss_fn)
-        out[name] = (value, model)
-    return out
+# grading train_word2vec on its own
 
 
 def trainer_alone(impl: Any) -> contextlib.AbstractContextManager[None]:
-    """Run impl.train_word2vec with (marked, where possible) stand-ins for the items it calls."""
+    """Run impl.train_word2vec with marked stand-ins for the items it calls."""
     return substituted(impl, "train_word2vec", probes.TRAIN_STAND_INS)
 
 

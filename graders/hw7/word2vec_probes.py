@@ -1,11 +1,13 @@
 """Grader code that runs in the worker, next to the submission (hw7/word2vec).
 
-The stand-ins are marked where a working one can be: the vocabulary numbers
-its words in reverse order of first appearance, the pairs come in reverse
-order, and the loss weighs the observed pair twice (SPY_POSITIVE), so none
-of them answers its item; the judge recomputes what they give. The probe
-model must score pairs as the handout says (train_word2vec and sgns_step
-may call it), and the training step is plain SGD on the marked loss.
+None of it answers an item. The stand-ins that let train_word2vec be graded
+apart from the items it calls are marked: the vocabulary numbers its words
+in reverse order of first appearance, the pairs come in reverse order, the
+probe model's score carries an offset (PROBE_OFFSET), the loss weighs the
+observed pair twice (SPY_POSITIVE) and the step is SGD on that loss. sgns_step
+is graded with another marked loss (STEP_POSITIVE) in place of
+negative_sampling_loss, so that a step through autograd is graded apart from
+the loss. The judge allows for the marks.
 """
 from __future__ import annotations
 
@@ -18,20 +20,9 @@ from torch import nn
 from dlkit.isolation import substituted
 from dlkit.judge import in_worker
 
-SPY_POSITIVE = 2.0
-
-
-def brute_force_pairs(sentences: list[list[str]], stoi: dict[str, int], window: int) -> list[tuple[int, int]]:
-    """Every (target, context) within `window` positions on each side, in one
-    sentence, after dropping unknown words; by sentence, target, context."""
-    kept = [[stoi[w] for w in sentence if w in stoi] for sentence in sentences]
-    return [
-        (ids[i], ids[j])
-        for ids in kept
-        for i in range(len(ids))
-        for j in range(len(ids))
-        if i != j and abs(i - j) <= window
-    ]
+SPY_POSITIVE = 2.0  # the trainer's loss stand-in: weight of the observed pair's term
+STEP_POSITIVE = 3.0  # the loss in place of negative_sampling_loss when grading sgns_step
+PROBE_OFFSET = 0.5  # added to every score of the trainer's probe model
 
 
 # --------------------------------------------------------------------------
@@ -40,8 +31,10 @@ def brute_force_pairs(sentences: list[list[str]], stoi: dict[str, int], window: 
 
 @in_worker
 class SpyVocab:
-    """A working vocabulary whose ids follow the *reverse* order of first
-    appearance: marked, and no answer to Vocabulary."""
+    """A vocabulary whose ids follow the *reverse* order of first appearance:
+    marked, so it is no answer to Vocabulary (whose ids follow first
+    appearance), and a grader that uses it sees ids a student's code cannot
+    guess."""
 
     def __init__(self, words: Iterable[str], min_count: int = 1) -> None:
         counts: dict[str, int] = {}
@@ -64,20 +57,48 @@ class SpyVocab:
             raise KeyError(f"{word!r} is not in the vocabulary") from None
 
 
+class _JudgedScore(torch.autograd.Function):
+    """A pair score and its gradient computed by two functions given by the
+    grader (called back in the judge), so that autograd runs through it."""
+
+    @staticmethod
+    def forward(ctx: Any, v: torch.Tensor, u: torch.Tensor, score: Callable[..., Any],
+                score_grad: Callable[..., Any]) -> torch.Tensor:
+        ctx.save_for_backward(v, u)
+        ctx.score_grad = score_grad
+        return torch.as_tensor(score(v.detach(), u.detach())).to(device=v.device, dtype=v.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> Any:
+        v, u = ctx.saved_tensors
+        grad_v, grad_u = ctx.score_grad(v.detach(), u.detach(), grad.detach())
+        return grad_v.to(v), grad_u.to(u), None, None
+
+
 @in_worker
 class ProbeModel(nn.Module):
-    """Two embedding tables and the pair score v_t · u_c."""
+    """Two embedding tables with Word2Vec's usual start, for the graders.
 
-    def __init__(self, vocab_size: int, embedding_dim: int) -> None:
+    Its pair score is v_t · u_c + PROBE_OFFSET (marked: no answer to
+    Word2Vec); given `score` and `score_grad` (functions of the two looked-up
+    batches v, u, and of v, u and the upstream gradient), it is score(v, u)
+    instead, differentiable through score_grad."""
+
+    def __init__(self, vocab_size: int, embedding_dim: int, score: Callable[..., Any] | None = None,
+                 score_grad: Callable[..., Any] | None = None) -> None:
         super().__init__()
         self.in_embed = nn.Embedding(vocab_size, embedding_dim)
         self.out_embed = nn.Embedding(vocab_size, embedding_dim)
         nn.init.uniform_(self.in_embed.weight, -0.5 / embedding_dim, 0.5 / embedding_dim)
         nn.init.zeros_(self.out_embed.weight)
         self.loss_history: list[float] = []
+        self.score, self.score_grad = score, score_grad
 
     def forward(self, targets: torch.Tensor, contexts: torch.Tensor) -> torch.Tensor:
-        return torch.einsum("bd,bd->b", self.in_embed(targets), self.out_embed(contexts))
+        v, u = self.in_embed(targets), self.out_embed(contexts)
+        if self.score is not None and self.score_grad is not None:
+            return _JudgedScore.apply(v, u, self.score, self.score_grad)
+        return torch.einsum("...d,...d->...", v, u) + PROBE_OFFSET
 
 
 @in_worker
@@ -88,29 +109,45 @@ def spy_tokenize(corpus: str) -> list[list[str]]:
 
 @in_worker
 def spy_pairs(sentences: list[list[str]], vocab: Any, window_size: int) -> torch.Tensor:
-    """The pairs in reverse order (the trainers shuffle them anyway)."""
-    pairs = brute_force_pairs(sentences, vocab.stoi, window_size)[::-1]
-    return torch.tensor(pairs, dtype=torch.long).view(-1, 2)
+    """The pairs within the window, in *reverse* order (the trainers shuffle
+    them anyway): marked, no answer to make_training_pairs."""
+    pairs = []
+    for sentence in sentences:
+        ids = [vocab.stoi[w] for w in sentence if w in vocab.stoi]
+        for i in range(len(ids)):
+            pairs += [(ids[i], ids[j]) for j in range(len(ids)) if j != i and abs(i - j) <= window_size]
+    return torch.tensor(pairs[::-1], dtype=torch.long).view(-1, 2)
+
+
+def _marked_loss(pos: torch.Tensor, neg: torch.Tensor, neg_weight: float, positive: float) -> torch.Tensor:
+    return (positive * F.softplus(-pos) + neg_weight * F.softplus(neg).sum(-1)).mean()
 
 
 @in_worker
 def spy_loss(pos: torch.Tensor, neg: torch.Tensor, neg_weight: float = 1.0) -> torch.Tensor:
     """A negative-sampling loss whose observed-pair term weighs SPY_POSITIVE:
     trains as well, and its value and gradient are not the item's."""
-    return (SPY_POSITIVE * F.softplus(-pos) + neg_weight * F.softplus(neg).sum(-1)).mean()
+    return _marked_loss(pos, neg, neg_weight, SPY_POSITIVE)
 
 
-def sgd_step(model: Any, targets, contexts, negatives, lr: float, num_negatives: int | None,
-             loss_fn: Callable[..., torch.Tensor]) -> float:
-    """SGD on `loss_fn` summed over the batch, through autograd."""
+@in_worker
+def step_loss(pos: torch.Tensor, neg: torch.Tensor, neg_weight: float = 1.0) -> torch.Tensor:
+    """The loss sgns_step is graded with: the observed pair weighs STEP_POSITIVE."""
+    return _marked_loss(pos, neg, neg_weight, STEP_POSITIVE)
+
+
+@in_worker
+def spy_step(model: Any, targets: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor, lr: float,
+             num_negatives: int | None = None) -> float:
+    """SGD on spy_loss summed over the batch: trains, but is no answer to sgns_step."""
     v, u = model.in_embed(targets), model.out_embed(contexts)
-    if negatives.dim() == 1:  # a pool shared by the batch, each term weighted K / M
+    if negatives.dim() == 1:
         weight = (num_negatives or len(negatives)) / len(negatives)
         neg = v @ model.out_embed(negatives).T
     else:
         weight = 1.0
         neg = torch.einsum("bd,bkd->bk", v, model.out_embed(negatives))
-    loss = loss_fn((v * u).sum(-1), neg, weight)
+    loss = spy_loss((v * u).sum(-1), neg, weight)
     model.zero_grad()
     (loss * len(targets)).backward()
     with torch.no_grad():
@@ -118,12 +155,6 @@ def sgd_step(model: Any, targets, contexts, negatives, lr: float, num_negatives:
             if p.grad is not None:
                 p -= lr * p.grad
     return loss.item()
-
-
-@in_worker
-def spy_step(model: Any, targets, contexts, negatives, lr: float, num_negatives: int | None = None) -> float:
-    """SGD on the marked loss: trains, but is no answer to sgns_step."""
-    return sgd_step(model, targets, contexts, negatives, lr, num_negatives, spy_loss)
 
 
 TRAIN_STAND_INS = {
@@ -141,12 +172,15 @@ TRAIN_STAND_INS = {
 
 
 @in_worker
-def pairs_with_vocab(impl: Any, sentences: list[list[str]], words: list[str], window: int) -> dict[str, Any]:
-    """make_training_pairs with the graders' vocabulary of `words`: its stoi
-    and the student's result."""
+def pairs_cases(impl: Any, words: list[str], cases: list[tuple[list[list[str]], int]]) -> dict[str, Any]:
+    """make_training_pairs on each (sentences, window_size) case with the
+    graders' vocabulary of `words`: its stoi and the student's results."""
     vocab = SpyVocab(words)
-    out = impl.make_training_pairs(sentences, vocab, window)
-    return {"stoi": dict(vocab.stoi), "out": out.detach() if isinstance(out, torch.Tensor) else out}
+    outs = []
+    for sentences, window in cases:
+        out = impl.make_training_pairs(sentences, vocab, window)
+        outs.append(out.detach() if isinstance(out, torch.Tensor) else out)
+    return {"stoi": dict(vocab.stoi), "outs": outs}
 
 
 def _describe(value: Any) -> str:
@@ -154,9 +188,12 @@ def _describe(value: Any) -> str:
 
 
 @in_worker
-def model_scores(impl: Any, vocab_size: int, dim: int, batch: int, seed: int) -> dict[str, Any]:
-    """Word2Vec(vocab_size, dim) with random tables: its tables' types and
-    weights, the scores of random pairs and whether both tables got gradients."""
+def model_scores(impl: Any, in_weight: torch.Tensor, out_weight: torch.Tensor,
+                 cases: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, Any]:
+    """Word2Vec(V, D) with these tables (float64 ones make a .double()
+    model): its tables' types and shapes, the scores of each (targets,
+    contexts) case, and which tables the first case's scores reach."""
+    vocab_size, dim = in_weight.shape
     model = impl.Word2Vec(vocab_size, dim)
     evidence: dict[str, Any] = {"tables": {}}
     tables = {}
@@ -170,42 +207,77 @@ def model_scores(impl: Any, vocab_size: int, dim: int, batch: int, seed: int) ->
         tables[name] = table
     if not all(isinstance(t, nn.Embedding) and tuple(t.weight.shape) == (vocab_size, dim) for t in tables.values()):
         return evidence
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():  # the usual start leaves out_embed at zero: use weights that show errors
-        for table in tables.values():
-            table.weight.copy_(torch.randn(vocab_size, dim, generator=gen))
-    targets = torch.randint(0, vocab_size, (batch,), generator=gen)
-    contexts = torch.randint(0, vocab_size, (batch,), generator=gen)
-    scores = model(targets, contexts)
-    evidence.update(
-        weights={name: t.weight.detach().clone() for name, t in tables.items()},
-        targets=targets, contexts=contexts,
-        scores=scores.detach() if isinstance(scores, torch.Tensor) else _describe(scores),
-    )
-    grads = None
-    if isinstance(scores, torch.Tensor) and scores.requires_grad:
-        scores.sum().backward()
-        grads = [t.weight.grad is not None for t in tables.values()]
-    evidence["grads"] = grads
+    if in_weight.dtype == torch.float64:
+        model = model.double()
+    with torch.no_grad():
+        tables["in_embed"].weight.copy_(in_weight)
+        tables["out_embed"].weight.copy_(out_weight)
+    scores = []
+    for targets, contexts in cases:
+        out = model(targets, contexts)
+        scores.append(out.detach() if isinstance(out, torch.Tensor) else _describe(out))
+        if len(scores) == 1:
+            grads = None
+            if isinstance(out, torch.Tensor) and out.requires_grad:
+                out.sum().backward()
+                grads = {name: t.weight.grad is not None and bool(t.weight.grad.abs().sum() > 0)
+                         for name, t in tables.items()}
+            evidence["grads"] = grads
+    evidence["scores"] = scores
     return evidence
 
 
-@in_worker
-def sgns_step_run(impl: Any, in_weight: torch.Tensor, out_weight: torch.Tensor, targets: torch.Tensor,
-                  contexts: torch.Tensor, negatives: torch.Tensor, lr: float,
-                  num_negatives: int | None) -> dict[str, Any]:
-    """impl.sgns_step on a probe model with these tables, the marked loss in
-    place of negative_sampling_loss: what it returned and the tables after."""
+def _step_model(impl: Any, in_weight: torch.Tensor, out_weight: torch.Tensor,
+                score: Callable[..., Any] | None, score_grad: Callable[..., Any] | None) -> nn.Module:
+    """The model a step is graded on: a probe scoring through the judge's
+    `score` when given, else the student's own Word2Vec (a step that calls
+    model(...) gets their forward), else a probe; with these tables."""
     vocab_size, dim = in_weight.shape
-    model = ProbeModel(vocab_size, dim)
+    model: Any = None
+    if score is None:
+        try:
+            model = impl.Word2Vec(vocab_size, dim)
+        except Exception:
+            model = None
+        tables = [getattr(model, name, None) for name in ("in_embed", "out_embed")]
+        if not all(isinstance(t, nn.Embedding) and tuple(t.weight.shape) == (vocab_size, dim) for t in tables):
+            model = None
+    if model is None:
+        model = ProbeModel(vocab_size, dim, score, score_grad)
+    if in_weight.dtype == torch.float64:
+        model = model.double()
     with torch.no_grad():
         model.in_embed.weight.copy_(in_weight)
         model.out_embed.weight.copy_(out_weight)
-    args = (model, targets, contexts, negatives, lr) + ((num_negatives,) if num_negatives is not None else ())
-    with substituted(impl, "sgns_step", {"negative_sampling_loss": spy_loss}):
-        loss = impl.sgns_step(*args)
-    return {
-        "loss": loss.detach() if isinstance(loss, torch.Tensor) else loss,
-        "in": model.in_embed.weight.detach().clone(),
-        "out": model.out_embed.weight.detach().clone(),
-    }
+    return model
+
+
+@in_worker
+def sgns_step_cases(impl: Any, in_weight: torch.Tensor, out_weight: torch.Tensor, cases: list[tuple[Any, ...]],
+                    score: Callable[..., Any] | None = None,
+                    score_grad: Callable[..., Any] | None = None) -> list[dict[str, Any]]:
+    """impl.sgns_step once per case (targets, contexts, negatives, lr,
+    num_negatives or None), each from these tables, with step_loss in place
+    of negative_sampling_loss: what it returned and the tables after."""
+    results = []
+    for targets, contexts, negatives, lr, num_negatives in cases:
+        model = _step_model(impl, in_weight, out_weight, score, score_grad)
+        args = (model, targets, contexts, negatives, lr) + ((num_negatives,) if num_negatives is not None else ())
+        with substituted(impl, "sgns_step", {"negative_sampling_loss": step_loss}):
+            loss = impl.sgns_step(*args)
+        results.append({
+            "loss": loss.detach() if isinstance(loss, torch.Tensor) else loss,
+            "in": model.in_embed.weight.detach().clone(),
+            "out": model.out_embed.weight.detach().clone(),
+        })
+    return results
+
+
+@in_worker
+def loss_cases(impl: Any, cases: list[tuple[Any, ...]]) -> list[Any]:
+    """impl.negative_sampling_loss(*args) for each case, in one visit."""
+    outs = []
+    for args in cases:
+        out = impl.negative_sampling_loss(*args)
+        outs.append(out.detach() if isinstance(out, torch.Tensor) else out)
+    return outs

@@ -97,6 +97,17 @@ ALTERNATIVES: list[Variant] = [
 """,
     ),
     rewrite(
+        "loss_bce_with_logits",
+        "negative_sampling_loss",
+        "writes both terms as binary cross-entropy with logits: the observed pairs against label 1, "
+        "the noise pairs against label 0.",
+        """\
+    pos_term = F.binary_cross_entropy_with_logits(pos_scores, torch.ones_like(pos_scores), reduction="none")
+    neg_term = F.binary_cross_entropy_with_logits(neg_scores, torch.zeros_like(neg_scores), reduction="none")
+    return (pos_term + neg_weight * neg_term.sum(-1)).mean()
+""",
+    ),
+    rewrite(
         "step_autograd_summed_loss",
         "sgns_step",
         "lets autograd differentiate the loss times the batch size (the summed loss), applies "
@@ -119,6 +130,29 @@ ALTERNATIVES: list[Variant] = [
         for table in tables:
             table -= lr * table.grad
             table.grad = None
+    return loss.item()
+""",
+    ),
+    rewrite(
+        "step_autograd_through_forward",
+        "sgns_step",
+        "scores the observed pairs and the noise words with the model's own forward (broadcasting the "
+        "targets against the noise ids) and lets autograd differentiate the summed loss.",
+        """\
+    shared = negatives.dim() == 1
+    weight = (num_negatives or len(negatives)) / len(negatives) if shared else 1.0
+    pos = model(targets, contexts)
+    if shared:
+        neg = model(targets[:, None], negatives[None, :])
+    else:
+        neg = model(targets[:, None].expand_as(negatives), negatives)
+    loss = negative_sampling_loss(pos, neg, weight)
+    model.zero_grad()
+    (loss * len(targets)).backward()
+    with torch.no_grad():
+        for table in (model.in_embed.weight, model.out_embed.weight):
+            table -= lr * table.grad
+    model.zero_grad()
     return loss.item()
 """,
     ),

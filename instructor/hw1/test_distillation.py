@@ -1,0 +1,74 @@
+"""Hidden graders for HW1-Q3, knowledge distillation (module hw1/distillation):
+each item against the reference formulas on drawn inputs.
+
+Like the public graders, soft_loss and distillation_loss run with the marked
+spies in place of the items they call, so a value computed inline and one
+built from a spy's output both count as right (see distill_oracle).
+"""
+from __future__ import annotations
+
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dlkit.grading.checks import call, check, describe, graded, show
+from graders.hw1 import distill_support as support
+from instructor.hw1 import distill_oracle as oracle
+
+MODULE = "hw1/distillation"
+
+
+@graded("soft_targets", points=0.5)
+@given(
+    st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    st.integers(1, 8),
+    support.temperatures,
+    support.float_dtypes,
+    st.integers(0, 2**16),
+)
+def test_soft_targets_matches_reference(impl, lead, classes, temperature, dtype, seed):
+    gen = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(*lead, classes, generator=gen, dtype=torch.float64) * 3).to(dtype)
+    out = call("soft_targets", impl, logits, temperature)
+    given_ = f"logits {show(logits)} ({describe(logits)}), T={temperature}"
+    want = oracle.softened(logits, temperature)
+    check(
+        isinstance(out, torch.Tensor) and out.shape == logits.shape and out.dtype == dtype
+        and support.close(out, want),
+        "soft_targets must be softmax(logits / T): divide by the temperature, then softmax over the classes.",
+        given_,
+        f"expected {show(want)}",
+        f"got {show(out) if isinstance(out, torch.Tensor) else describe(out)}",
+    )
+
+
+@graded("soft_loss", points=1)
+@given(support.logit_pairs(), support.temperatures)
+def test_soft_loss_matches_reference(impl, logits, temperature):
+    student, teacher, _ = logits
+    (out,) = support.alone(impl, "soft_loss", (student, teacher, temperature))
+    given_ = support.given_text(student, teacher, temperature)
+    wants = oracle.soft_candidates(student, teacher, temperature)
+    check(
+        support.is_scalar_of(out, student.dtype) and support.close_to_any(out, wants, temperature),
+        "soft_loss must be T² · KL(softmax(teacher/T) ‖ softmax(student/T)), summed over the classes "
+        "and averaged over the batch (reduction 'batchmean'; 'mean' also divides by the classes).",
+        given_,
+        f"{support.expected_text(wants)}, got {show(out) if isinstance(out, torch.Tensor) else describe(out)}",
+    )
+
+
+@graded("distillation_loss", points=1)
+@given(support.logit_pairs(), support.temperatures, support.alphas)
+def test_distillation_matches_reference(impl, logits, temperature, alpha):
+    student, teacher, labels = logits
+    given_ = support.given_text(student, teacher, temperature, labels=labels, alpha=alpha)
+    (out,) = support.alone(impl, "distillation_loss", (student, teacher, labels, temperature, alpha))
+    wants = oracle.loss_candidates(student, teacher, labels, temperature, alpha)
+    check(
+        support.is_scalar_of(out, student.dtype) and support.close_to_any(out, wants, temperature),
+        "distillation_loss must be alpha · T² · KL(softmax(teacher/T) ‖ softmax(student/T)) "
+        "+ (1 − alpha) · CE(student, labels), both averaged over the batch.",
+        given_,
+        f"{support.expected_text(wants)}, got {show(out) if isinstance(out, torch.Tensor) else describe(out)}",
+    )

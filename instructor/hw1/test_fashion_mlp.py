@@ -1,0 +1,100 @@
+"""Instructor-only graders for HW1-Q5 (module hw1/fashion_mlp): the checks
+that need an oracle.
+
+train_epoch against a replay of the epoch the definition asks for, and
+evaluate against the known answers of the graders' classifier, on generated
+cases (the public layer has fixed ones, stored)."""
+from __future__ import annotations
+
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlkit.grading.checks import check, describe, graded
+from graders.hw1 import fashion_mlp_probes as probes
+from graders.hw1 import mlp_support as support
+from instructor.hw1 import mlp_oracle as oracle
+
+MODULE = "hw1/fashion_mlp"
+# Each example trains a network: few examples keep the file fast.
+FEW = settings(max_examples=10)
+
+TRAIN_SHAPES = [(20, 8), (9, 4), (6, 6), (13, 6), (16, 5)]
+
+
+@graded("train_epoch", points=1)
+@FEW
+@given(st.integers(0, 10_000), st.sampled_from(TRAIN_SHAPES))
+def test_train_epoch_steps_replayed(impl, seed, shape):
+    n, batch_size = shape
+    _, steps, _ = support.train_case(impl, n, batch_size, seed)
+    want = oracle.replay_case(n, batch_size, seed)
+    given_ = f"{n} examples in batches of {batch_size} (seed {seed})"
+    check(
+        len(steps) == len(want["grads"]),
+        "train_epoch must take one optimiser step per batch.",
+        f"{given_}: {len(want['grads'])} batches, {len(steps)} steps",
+    )
+    for k, (got, expected) in enumerate(zip(steps, want["grads"])):
+        ok = all(g is not None and torch.allclose(g.cpu(), e, atol=1e-6, rtol=1e-4) for g, e in zip(got, expected))
+        check(
+            ok,
+            "at every step the gradients must be those of the current batch's mean NLL loss alone: "
+            "clear them (optimizer.zero_grad()) before each backward, or they add up over batches.",
+            f"{given_}: wrong gradients at the step of batch {k + 1}",
+        )
+
+
+@graded("train_epoch", points=0.5)
+@FEW
+@given(st.integers(0, 10_000), st.sampled_from(TRAIN_SHAPES))
+def test_train_epoch_means_replayed(impl, seed, shape):
+    n, batch_size = shape
+    _, _, out = support.train_case(impl, n, batch_size, seed)
+    want = oracle.replay_case(n, batch_size, seed)
+    got = support.pair(out)
+    given_ = f"{n} examples in batches of {batch_size} (sizes {want['sizes']}, seed {seed})"
+    check(got is not None, "train_epoch must return (mean loss, accuracy), two numbers.", f"got {describe(out)}")
+    loss, accuracy = got
+    check(
+        support.close(loss, want["loss"]) and support.close(accuracy, want["accuracy"]),
+        "train_epoch must return the mean loss over all examples (each batch's mean loss weighed by "
+        "its size) and the fraction of all examples predicted right, both as computed before each "
+        "batch's step.",
+        given_,
+        f"expected ({want['loss']:.5f}, {want['accuracy']:.4f}), got ({loss:.5f}, {accuracy:.4f})"
+        + support.mean_hint(loss, accuracy, want),
+    )
+
+
+@st.composite
+def eval_cases(draw: st.DrawFn) -> tuple[list[int], list[bool], int]:
+    """Batch sizes (full batches, then a smaller last one), which batches the
+    classifier gets right, and a seed for the labels."""
+    size = draw(st.integers(2, 6))
+    batches = draw(st.integers(2, 4))
+    last = draw(st.integers(1, size - 1))
+    right = draw(st.lists(st.booleans(), min_size=batches, max_size=batches))
+    return [size] * (batches - 1) + [last], right, draw(st.integers(0, 10_000))
+
+
+@graded("evaluate", points=1)
+@FEW
+@given(eval_cases())
+def test_evaluate_over_the_whole_loader_replayed(impl, case):
+    sizes, right, seed = case
+    images, labels = probes.known_case(sizes, right, seed)
+    want = oracle.expected_eval(images, labels, sizes)
+    support.present(impl, "evaluate")
+    out = impl.run(probes.evaluate_run, sizes, right, seed, sizes[0], False)["out"]
+    got = support.pair(out)
+    check(got is not None, "evaluate must return (mean loss, accuracy), two numbers.", f"got {describe(out)}")
+    loss, accuracy = got
+    check(
+        support.close(loss, want["loss"]) and support.close(accuracy, want["accuracy"]),
+        "evaluate must return the mean NLL loss over all examples and the fraction of all "
+        "examples predicted right, not the last batch's values nor a plain mean of batch values.",
+        f"{sum(sizes)} examples in batches of sizes {sizes}, batches right: {right} (seed {seed})",
+        f"expected ({want['loss']:.5f}, {want['accuracy']:.4f}), got ({loss:.5f}, {accuracy:.4f})"
+        + support.mean_hint(loss, accuracy, want),
+    )

@@ -1,0 +1,36 @@
+"""The two grading layers: which tests are instructor-only, and their seed."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+import instructor
+from dlkit.grading.plugin import is_hidden, seed_of
+from dlkit.grading.runner import grade, grader_modules, hidden_file
+
+
+def _item(module: str) -> SimpleNamespace:
+    return SimpleNamespace(module=SimpleNamespace(__name__=module), nodeid=f"{module.replace('.', '/')}.py::test_x")
+
+
+def test_hidden_tests_get_their_own_grading_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    public, hidden = _item("graders.hw1.test_dropout"), _item("instructor.hw1.test_dropout")
+    assert not is_hidden(public) and is_hidden(hidden)
+    assert seed_of(public) == 0
+    first = seed_of(hidden)
+    assert first != 0 and seed_of(_item("instructor.hw1.test_other")) != first
+    monkeypatch.setattr(instructor, "GRADING_SEED", instructor.GRADING_SEED + 1)
+    assert seed_of(hidden) != first  # the seed is the instructors' to change
+
+
+@pytest.mark.parametrize("module", grader_modules())
+def test_every_module_has_both_layers(module: str) -> None:
+    assert hidden_file(module).is_file(), f"{module} has no instructor-only graders"
+    public = grade([module], "solutions", collect_only=True)
+    both = grade([module], "solutions", collect_only=True, hidden=True)
+    assert not public.errors and not both.errors, public.errors + both.errors
+    assert {t.visibility for i in public.items for t in i.tests} == {"visible"}
+    assert {t.visibility for i in both.items for t in i.tests} == {"visible", "hidden"}
+    # Each item keeps public tests: the students' feedback.
+    assert {i.item for i in public.items} == {i.item for i in both.items}
