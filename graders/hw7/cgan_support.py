@@ -2,9 +2,10 @@
 
 The loss items are graded against small probe networks whose every input is
 recorded, so a message can say what the discriminator or generator was
-given, and whose outputs make the expected loss a one-line formula. The
-probes live and run in the worker (conditional_gan_probes); what comes back
-is evidence, checked here.
+given. The probes live and run in the worker (conditional_gan_probes); what
+comes back is evidence, checked here: the wiring (what each network was
+given), and the loss's value on worked examples whose values were computed
+ahead and are stored below as data.
 """
 from __future__ import annotations
 
@@ -45,10 +46,6 @@ def check_gradient_report(report: dict[str, list[str]], name: str) -> None:
 # losses
 
 
-def _combine(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return torch.cat([x.to(torch.float32), y.to(torch.float32)], 1)
-
-
 def _check_noise_device(evidence: dict[str, Any]) -> None:
     if evidence["noise_without_device"]:
         # Noise made on the default device breaks training on a GPU.
@@ -84,25 +81,6 @@ class LossCase:
     def describe(self) -> str:
         n, c, h, w = self.real.shape
         return f"batch of {n} real images {c}×{h}×{w}, labels {self.labels.tolist()} of {self.one_hot.shape[1]} classes, z_dim={self.z_dim}"
-
-    def _scores(self, evidence: dict[str, Any], images: torch.Tensor) -> torch.Tensor:
-        """The probe discriminator's scores, recomputed from its parameters."""
-        x = _combine(images.cpu(), self.image_one_hot()).flatten(1)
-        return F.linear(x, evidence["disc_weight"].cpu(), evidence["disc_bias"].cpu()).double()
-
-    def _fake(self, evidence: dict[str, Any]) -> torch.Tensor:
-        fake = evidence["gen_out"]
-        if not isinstance(fake, torch.Tensor):
-            fail("the generator was never called: fake images come from gen(...).")
-        return fake
-
-    def expected_disc_loss(self, evidence: dict[str, Any]) -> torch.Tensor:
-        fake_term = F.softplus(self._scores(evidence, self._fake(evidence))).mean()
-        real_term = F.softplus(-self._scores(evidence, self.real)).mean()
-        return (fake_term + real_term) / 2
-
-    def expected_gen_loss(self, evidence: dict[str, Any]) -> torch.Tensor:
-        return F.softplus(-self._scores(evidence, self._fake(evidence))).mean()
 
     def check_gen_inputs(self, evidence: dict[str, Any]) -> None:
         inputs = evidence["gen_inputs"]
@@ -151,13 +129,26 @@ def run_loss(impl: Any, fn: str, case: LossCase, backward: bool = False) -> dict
     return evidence
 
 
-def check_loss_value(loss: torch.Tensor, want: torch.Tensor, rule: str, case: LossCase) -> None:
+def check_loss_value(loss: torch.Tensor, want: torch.Tensor | float, rule: str, case: LossCase) -> None:
+    want = torch.as_tensor(want, dtype=torch.float64)
     check(
         torch.allclose(loss.detach().double().cpu(), want, rtol=1e-4, atol=1e-6),
         rule,
         case.describe(),
         f"expected {want.item():.5f}, got {loss.item():.5f}",
     )
+
+
+# Worked examples of the two losses: LossCase.make's arguments, then the
+# value of get_disc_loss and of get_gen_loss on that case's probe networks
+# with the stand-in noise, as the reference solution computes them (its
+# float32 results, to 7 digits).
+WORKED_LOSSES: list[tuple[dict[str, int], float, float]] = [
+    (dict(n=4, k=3, c=1, size=5, z_dim=6, seed=0), 0.7150290, 0.5802606),
+    (dict(n=1, k=1, c=2, size=2, z_dim=1, seed=7), 0.8976861, 0.2939513),
+    (dict(n=5, k=6, c=2, size=4, z_dim=8, seed=123), 0.6951416, 0.7442307),
+    (dict(n=3, k=10, c=1, size=3, z_dim=4, seed=42), 0.6959838, 0.6736667),
+]
 
 
 def loss_cases() -> st.SearchStrategy[LossCase]:

@@ -4,11 +4,13 @@ The procedures build what cannot cross the channel (probe networks that
 record their inputs, the Generator and Discriminator of the student's file,
 blocks with any layer names) and return evidence as plain data: outputs,
 recorded inputs, parameters, and which parameters got gradients. The judge
-(cgan_support, cgan_blocks) recomputes the expected values from it.
+(cgan_support, cgan_blocks) checks it.
 
 The loss items run with stand-ins for get_noise (deterministic, not normal
-noise), combine_vectors and get_one_hot_labels, so a mistake in those costs
-points on its own item only.
+noise) and combine_vectors (torch.cat as it is, which keeps integer dtypes:
+not combine_vectors, but all that the losses need), so a mistake in those costs
+points on its own item only. The losses receive one-hot labels and have no
+use for get_one_hot_labels. None of these stand-ins is an answer.
 """
 from __future__ import annotations
 
@@ -48,9 +50,10 @@ def _gradient_report(model: nn.Module) -> dict[str, list[str]]:
 
 
 @in_worker
-def block_evidence(impl: Any, fn: str, positional: tuple, final: bool, x: torch.Tensor) -> dict[str, Any]:
+def block_evidence(impl: Any, fn: str, positional: tuple, final: bool, inputs: list[torch.Tensor]) -> dict[str, Any]:
     """make_gen_block / make_disc_block(*positional, final_layer=final): its
-    layers, their parameters and its output on x in training mode."""
+    layers, their parameters (as built) and its outputs in training mode,
+    one forward call per batch of `inputs`."""
     block = getattr(impl, fn)(*positional, final_layer=final)
     if not isinstance(block, nn.Module):
         return {"module": False, "type": type(block).__name__}
@@ -74,14 +77,14 @@ def block_evidence(impl: Any, fn: str, positional: tuple, final: bool, x: torch.
                 "bias": None if m.bias is None else _data(m.bias),
             })
     block.train()
-    y, error = None, None
+    outs, error = [], None
     if len(convs) == 1:
         try:  # raised after the layer checks, which say more
             with torch.no_grad():
-                y = block(x)
+                outs = [_data(block(x)) for x in inputs]
         except Exception as exc:
-            error = _error(exc)
-    return {"module": True, "type": type(block).__name__, "convs": convs, "norms": norms, "out": _data(y),
+            outs, error = [], _error(exc)
+    return {"module": True, "type": type(block).__name__, "convs": convs, "norms": norms, "outs": outs,
             "error": error}
 
 
@@ -123,8 +126,8 @@ class NoiseWithoutDevice(Exception):
 
 
 class _Helpers:
-    """Stand-ins for get_noise, combine_vectors and get_one_hot_labels; notes
-    a call of get_noise without a device."""
+    """Stand-ins for get_noise and combine_vectors; notes a call of get_noise
+    without a device."""
 
     def __init__(self) -> None:
         self.noise_without_device = False
@@ -138,17 +141,14 @@ class _Helpers:
         return torch.linspace(-2, 2, n_samples * z_dim, device=device).view(n_samples, z_dim)
 
     @staticmethod
-    def combine(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return torch.cat([x.to(torch.float32), y.to(torch.float32)], 1)
-
-    @staticmethod
-    def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
-        return (labels[..., None] == torch.arange(n_classes, device=labels.device)).long()
+    def cat_as_is(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Deliberately NOT combine_vectors: torch.cat with its own type
+        promotion, so two integer tensors stay integer. The losses only ever
+        combine float images or noise with labels, which promotes to float."""
+        return torch.cat([x, y], 1)
 
     def installed(self, impl: Any, fn_name: str):
-        return substituted(
-            impl, fn_name, {"get_noise": self.noise, "combine_vectors": self.combine, "get_one_hot_labels": self.one_hot}
-        )
+        return substituted(impl, fn_name, {"get_noise": self.noise, "combine_vectors": self.cat_as_is})
 
 
 class ProbeGenerator(nn.Module):

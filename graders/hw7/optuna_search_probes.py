@@ -8,9 +8,10 @@ Each procedure builds them, runs the student's function and returns what
 happened as plain data (a configuration's fields, a trial's params, values
 and state, counts), which the judge then checks.
 
-Nothing here answers an item: the stand-ins are a fixed configuration, a
-model that reads the class off the first pixel, SGD with learning rate 0 and
-an objective with canned values.
+Nothing here answers an item: the stand-ins are a fixed configuration
+deliberately outside the handout's limits, a model that reads the class off
+the first pixel, SGD with learning rate 0 and an objective with canned
+values.
 """
 from __future__ import annotations
 
@@ -278,8 +279,11 @@ def objective_alone(impl: Any, data: GuardedSplits) -> Iterator[dict[str, Any]]:
     made: dict[str, Any] = {}
 
     def suggest_config(trial: Any) -> Any:
+        # Deliberately NOT a search space: one value asked, and a fixed
+        # configuration outside the limits (lr 1.0, no such optimiser), which
+        # the other stand-ins ignore.
         trial.suggest_float("lr", 1e-4, 1e-2, log=True)
-        return config(impl)
+        return config(impl, optimizer="stand-in", lr=1.0)
 
     def build_model(config: Any, in_shape: Any = (3, 32, 32), n_classes: int = 100) -> nn.Module:
         made["model"] = FirstPixelModel(n_classes)

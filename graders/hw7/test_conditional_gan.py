@@ -1,9 +1,10 @@
 """Graders for HW7-Q8, the conditional GAN (module hw7/conditional_gan).
 
-Per item: the handout's worked examples, then properties over generated
-inputs, then training behaviour on tiny data. The loss items are graded with
-stand-ins substituted for the student's one-hot, noise and concatenation, so
-one mistake costs points on its own item only. What needs the student's
+Per item: the handout's worked examples (expected values stored as data),
+then properties over generated inputs, then training behaviour on tiny
+data. The loss items are graded with stand-ins substituted for the
+student's noise and concatenation, so one mistake costs points on its own
+item only. What needs the student's
 classes or probe networks runs in the worker as a procedure
 (conditional_gan_probes) and comes back as evidence.
 """
@@ -127,38 +128,64 @@ def test_combine_properties(impl, pair):
 # get_input_dimensions
 
 
-@graded("get_input_dimensions", points=1)
-def test_input_dimensions_worked_example(impl):
-    out = call("get_input_dimensions", impl, 23, (12, 23, 52), 9)
-    check(
-        isinstance(out, (tuple, list)) and tuple(out) == (32, 21),
-        "get_input_dimensions(23, (12, 23, 52), 9) must be (32, 21).",
-        f"got {show(out)}",
-    )
+# get_input_dimensions(z_dim, mnist_shape, n_classes) → expected, from the
+# handout and the reference solution.
+INPUT_DIMENSIONS = [
+    ((23, (12, 23, 52), 9), (32, 21)),
+    ((64, (1, 28, 28), 10), (74, 11)),
+    ((1, (3, 32, 32), 1), (2, 4)),
+]
 
 
 @graded("get_input_dimensions", points=1)
 @given(st.integers(1, 200), st.integers(1, 16), st.integers(1, 64), st.integers(1, 64), st.integers(1, 20))
-def test_input_dimensions(impl, z_dim, channels, height, width, k):
-    out = call("get_input_dimensions", impl, z_dim, (channels, height, width), k)
-    want = (z_dim + k, channels + k)
-    check(
-        isinstance(out, (tuple, list)) and tuple(out) == want,
-        "get_input_dimensions must return (z_dim + n_classes, image channels + n_classes).",
-        f"z_dim={z_dim}, mnist_shape={(channels, height, width)}, n_classes={k} → "
-        f"expected {want}, got {show(out)}",
-    )
+def test_input_dimensions_examples_and_relations(impl, z_dim, channels, height, width, k):
+    for args, want in INPUT_DIMENSIONS:
+        out = call("get_input_dimensions", impl, *args)
+        check(
+            isinstance(out, (tuple, list)) and tuple(out) == want,
+            f"get_input_dimensions{args} must be {want}.",
+            f"got {show(out)}",
+        )
+
+    def dims(z: int, c: int, h: int, w: int, n: int) -> tuple:
+        out = call("get_input_dimensions", impl, z, (c, h, w), n)
+        check(
+            isinstance(out, (tuple, list)) and len(out) == 2,
+            "get_input_dimensions must return a pair (generator_input_dim, discriminator_im_chan).",
+            f"z_dim={z}, mnist_shape={(c, h, w)}, n_classes={n} → got {show(out)}",
+        )
+        return tuple(out)
+
+    at = f"z_dim={z_dim}, mnist_shape={(channels, height, width)}, n_classes={k}"
+    base = dims(z_dim, channels, height, width, k)
+    for change, moved, want, rule in [
+        ("z_dim + 1", dims(z_dim + 1, channels, height, width, k), (1, 0),
+         "one more noise feature adds one generator input and no discriminator channel"),
+        ("one more image channel", dims(z_dim, channels + 1, height, width, k), (0, 1),
+         "one more image channel adds one discriminator channel and no generator input"),
+        ("n_classes + 1", dims(z_dim, channels, height, width, k + 1), (1, 1),
+         "one more class adds one generator input and one discriminator channel"),
+        ("another height and width", dims(z_dim, channels, height + 3, width + 5, k), (0, 0),
+         "the image's height and width change neither size"),
+    ]:
+        step = (moved[0] - base[0], moved[1] - base[1])
+        check(
+            step == want,
+            f"get_input_dimensions: {rule}.",
+            f"{at} → {base}; with {change} → {moved}",
+        )
 
 
 # --------------------------------------------------------------------------
 # make_gen_block
 
 
-@graded("make_gen_block", points=2)
+@graded("make_gen_block", points=1)
 @given(blocks.block_args(transposed=True))
-def test_gen_block_computation(impl, args):
-    evidence, x = blocks.block_output(impl, "make_gen_block", args)
-    blocks.check_block(evidence, x, args, transposed=True)
+def test_gen_block_layers_and_activation(impl, args):
+    evidence, inputs = blocks.block_output(impl, "make_gen_block", args, transposed=True)
+    blocks.check_block(evidence, inputs, args, transposed=True)
 
 
 @graded("make_gen_block", points=1)
@@ -187,11 +214,11 @@ def test_generator_output(impl):
 # make_disc_block
 
 
-@graded("make_disc_block", points=2)
+@graded("make_disc_block", points=1)
 @given(blocks.block_args(transposed=False))
-def test_disc_block_computation(impl, args):
-    evidence, x = blocks.block_output(impl, "make_disc_block", args)
-    blocks.check_block(evidence, x, args, transposed=False)
+def test_disc_block_layers_and_activation(impl, args):
+    evidence, inputs = blocks.block_output(impl, "make_disc_block", args, transposed=False)
+    blocks.check_block(evidence, inputs, args, transposed=False)
 
 
 @graded("make_disc_block", points=1)
@@ -274,19 +301,20 @@ def test_criterion(impl):
 # get_disc_loss
 
 
-@graded("get_disc_loss", points=2)
-@given(support.loss_cases())
-def test_disc_loss_value(impl, case):
-    evidence = support.run_loss(impl, "get_disc_loss", case)
-    support.check_loss_value(
-        evidence["loss"],
-        case.expected_disc_loss(evidence),
-        "get_disc_loss must be the mean of criterion(fake scores, 0) and criterion(real scores, 1), "
-        "where the discriminator sees combine_vectors(image, labels broadcast to (N, n_classes, H, W)).",
-        case,
-    )
-    case.check_disc_inputs(evidence, expect_real=True)
-    case.check_gen_inputs(evidence)
+@graded("get_disc_loss", points=1)
+def test_disc_loss_worked_examples(impl):
+    for kwargs, want, _ in support.WORKED_LOSSES:
+        case = support.LossCase.make(**kwargs)
+        evidence = support.run_loss(impl, "get_disc_loss", case)
+        case.check_gen_inputs(evidence)
+        case.check_disc_inputs(evidence, expect_real=True)
+        support.check_loss_value(
+            evidence["loss"],
+            want,
+            "get_disc_loss must be the mean of criterion(fake scores, 0) and criterion(real scores, 1), "
+            "where the discriminator sees combine_vectors(image, labels broadcast to (N, n_classes, H, W)).",
+            case,
+        )
 
 
 @graded("get_disc_loss", points=1)
@@ -312,19 +340,20 @@ def test_disc_loss_trains(impl):
 # get_gen_loss
 
 
-@graded("get_gen_loss", points=2)
-@given(support.loss_cases())
-def test_gen_loss_value(impl, case):
-    evidence = support.run_loss(impl, "get_gen_loss", case)
-    support.check_loss_value(
-        evidence["loss"],
-        case.expected_gen_loss(evidence),
-        "get_gen_loss must be criterion(scores of the fake images, 1): the generator wants its "
-        "fakes taken for real.",
-        case,
-    )
-    case.check_disc_inputs(evidence, expect_real=False)
-    case.check_gen_inputs(evidence)
+@graded("get_gen_loss", points=1)
+def test_gen_loss_worked_examples(impl):
+    for kwargs, _, want in support.WORKED_LOSSES:
+        case = support.LossCase.make(**kwargs)
+        evidence = support.run_loss(impl, "get_gen_loss", case)
+        case.check_gen_inputs(evidence)
+        case.check_disc_inputs(evidence, expect_real=False)
+        support.check_loss_value(
+            evidence["loss"],
+            want,
+            "get_gen_loss must be criterion(scores of the fake images, 1): the generator wants its "
+            "fakes taken for real.",
+            case,
+        )
 
 
 @graded("get_gen_loss", points=1)

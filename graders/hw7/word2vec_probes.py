@@ -111,12 +111,12 @@ def spy_tokenize(corpus: str) -> list[list[str]]:
 def spy_pairs(sentences: list[list[str]], vocab: Any, window_size: int) -> torch.Tensor:
     """The pairs within the window, in *reverse* order (the trainers shuffle
     them anyway): marked, no answer to make_training_pairs."""
-    pairs = []
-    for sentence in sentences:
-        ids = [vocab.stoi[w] for w in sentence if w in vocab.stoi]
-        for i in range(len(ids)):
-            pairs += [(ids[i], ids[j]) for j in range(len(ids)) if j != i and abs(i - j) <= window_size]
-    return torch.tensor(pairs[::-1], dtype=torch.long).view(-1, 2)
+    backwards: list[tuple[int, int]] = []
+    for words in reversed(sentences):
+        known = [vocab.stoi[w] for w in words if w in vocab.stoi]
+        for i in reversed(range(len(known))):
+            backwards += [(known[i], known[j]) for j in reversed(range(len(known))) if 0 < abs(i - j) <= window_size]
+    return torch.tensor(backwards, dtype=torch.long).view(-1, 2)
 
 
 def _marked_loss(pos: torch.Tensor, neg: torch.Tensor, neg_weight: float, positive: float) -> torch.Tensor:
