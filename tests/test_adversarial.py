@@ -34,7 +34,7 @@ def _grade(case: Case, root: Path) -> dict[str, Any]:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(_base(case) + "\n\n" + case.code, encoding="utf-8")
     start = time.monotonic()
-    results = grade([MODULE], root, test_limit=TEST_LIMIT, limits=LIMITS)
+    results = grade([MODULE], root, test_limit=TEST_LIMIT, limits=LIMITS, hidden=True)  # as instructors grade
     return {"json": results.to_json(), "seconds": time.monotonic() - start}
 
 
@@ -82,8 +82,13 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
     yield out
 
 
-FULL = {"apply_dropout_mask": 1, "drop_rate_from_mask": 2, "classic_test_output": 3, "inverted_dropout": 5,
-        "dropout_forward": 4}
+def _full_points() -> dict[str, float]:
+    from dlkit.grading.runner import grade
+
+    return {i.item: i.max_score for i in grade([MODULE], "solutions", collect_only=True, hidden=True).items}
+
+
+FULL = _full_points()  # both layers: apply_dropout_mask 1, drop_rate_from_mask 2, … dropout_forward 4
 
 
 @pytest.mark.parametrize("case", RUNNABLE, ids=lambda c: c.name)

@@ -74,3 +74,15 @@ def call(fn_name: str, impl: Any, *args: Any, **kwargs: Any) -> Any:
     if not callable(fn):
         fail(f"{fn_name} must be a function; got {type(fn).__name__}.")
     return fn(*args, **kwargs)
+
+
+def call_for_tensor(fn_name: str, impl: Any, *args: Any, **kwargs: Any) -> Any:
+    """call(), for an item that returns a tensor: anything else fails first, by
+    its type ("apply_dropout_mask must return a torch.Tensor, got a list …"),
+    so the student is not left comparing values that look right."""
+    import torch
+
+    out = call(fn_name, impl, *args, **kwargs)
+    if not isinstance(out, torch.Tensor):
+        fail(f"{fn_name} must return a torch.Tensor, got {describe(out)}.")
+    return out

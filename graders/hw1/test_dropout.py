@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.device import default_device
-from dlkit.grading.checks import call, check, describe, fail, graded, show
+from dlkit.grading.checks import call, call_for_tensor, check, describe, fail, graded, show
 from graders.hw1 import dropout_probes as probes
 from graders.hw1 import dropout_support as support
 
@@ -71,7 +71,7 @@ def _shown(out) -> str:
 @graded("apply_dropout_mask", points=0.5)
 @given(support.activations_and_masks())
 def test_apply_mask(impl, case):
-    out = call("apply_dropout_mask", impl, OUTPUT, MASK)
+    out = call_for_tensor("apply_dropout_mask", impl, OUTPUT, MASK)
     check(
         isinstance(out, torch.Tensor) and torch.equal(out, torch.tensor(MASKED)),
         "the training output of classic dropout is activations ⊙ mask (no scaling): on the handout's "
@@ -79,7 +79,7 @@ def test_apply_mask(impl, case):
         f"got {show(out)}",
     )
     x, mask = case
-    out = call("apply_dropout_mask", impl, x, mask)
+    out = call_for_tensor("apply_dropout_mask", impl, x, mask)
     given_ = f"x: {describe(x)}, mask {show(mask)}"
     check(
         _tensor_of(out, x),
@@ -91,7 +91,7 @@ def test_apply_mask(impl, case):
         "apply_dropout_mask must set the dropped units (0 in the mask) to 0.",
         f"{given_} → {show(out)}",
     )
-    every, other = (call("apply_dropout_mask", impl, x, m) for m in (torch.ones_like(mask), 1 - mask))
+    every, other = (call_for_tensor("apply_dropout_mask", impl, x, m) for m in (torch.ones_like(mask), 1 - mask))
     check(
         isinstance(every, torch.Tensor) and torch.equal(every, x),
         "with a mask of ones nothing is dropped: apply_dropout_mask must return the activations unchanged.",
@@ -154,7 +154,7 @@ def test_drop_rate_properties(impl, case):
 @given(support.activations_and_masks(), support.rates)
 def test_classic_test_output(impl, case, p):
     x, _ = case
-    out, complement, none, every = (call("classic_test_output", impl, x, q) for q in (p, 1 - p, 0.0, 1.0))
+    out, complement, none, every = (call_for_tensor("classic_test_output", impl, x, q) for q in (p, 1 - p, 0.0, 1.0))
     given_ = f"x: {describe(x)}, p={p}"
     check(
         _tensor_of(out, x),
@@ -179,7 +179,7 @@ def test_classic_test_output(impl, case, p):
 @graded("classic_test_output", points=1)
 def test_classic_worked_example(impl):
     for p, want in CLASSIC.items():
-        out = call("classic_test_output", impl, OUTPUT, p)
+        out = call_for_tensor("classic_test_output", impl, OUTPUT, p)
         check(
             isinstance(out, torch.Tensor) and torch.allclose(out, torch.tensor(want)),
             f"the handout's test output at p = {p} is the layer output × (1 − p) = {want}.",
@@ -199,7 +199,7 @@ def test_classic_rejects_bad_rate(impl):
 @graded("inverted_dropout", points=1)
 def test_inverted_worked_example(impl):
     for p, want in INVERTED.items():
-        out = call("inverted_dropout", impl, OUTPUT, MASK, p)
+        out = call_for_tensor("inverted_dropout", impl, OUTPUT, MASK, p)
         check(
             isinstance(out, torch.Tensor) and torch.allclose(out, torch.tensor(want)),
             f"inverted_dropout of the handout's example at p = {p} scales the kept units by "
@@ -216,7 +216,7 @@ def test_inverted_properties(impl, case, p):
     x, mask = x.to(device), mask.to(device)
     q = 0.5 if p == 0.25 else 0.25
     out, other, every, at_q = (
-        call("inverted_dropout", impl, x, m, r)
+        call_for_tensor("inverted_dropout", impl, x, m, r)
         for m, r in ((mask, p), (1 - mask, p), (torch.ones_like(mask), p), (mask, q))
     )
     given_ = f"x: {describe(x)}, mask {show(mask)}, p={p}"
@@ -250,20 +250,20 @@ def test_inverted_properties(impl, case, p):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_inverted_edge_rates(impl, dtype):
     x, mask = OUTPUT.to(dtype), MASK.to(dtype)
-    every = call("inverted_dropout", impl, x, torch.ones_like(x), 0.0)
+    every = call_for_tensor("inverted_dropout", impl, x, torch.ones_like(x), 0.0)
     check(
         torch.equal(every, x),
         "with p = 0 and nothing dropped, inverted_dropout is the identity.",
         f"x: {describe(x)} → {show(every)}",
     )
-    none = call("inverted_dropout", impl, x, torch.zeros_like(x), 1.0)
+    none = call_for_tensor("inverted_dropout", impl, x, torch.zeros_like(x), 1.0)
     check(
         bool(torch.isfinite(none).all()) and bool((none == 0).all()),
         "with p = 1 every unit is dropped: inverted_dropout returns zeros, never NaN or inf "
         "(1 − p = 0 must not be divided by).",
         f"x: {describe(x)}, mask all zeros → {show(none)}",
     )
-    half = call("inverted_dropout", impl, x, mask, 1.0)
+    half = call_for_tensor("inverted_dropout", impl, x, mask, 1.0)
     check(
         bool(torch.isfinite(half).all()) and bool((half == 0).all()),
         "with p = 1 the output is all zeros whatever the mask.",

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.device import default_device
-from dlkit.grading.checks import call, check, describe, graded, show
+from dlkit.grading.checks import call, call_for_tensor, check, describe, graded, show
 from graders.hw1 import dropout_probes as probes
 from graders.hw1 import dropout_support as support
 from instructor.hw1 import dropout_oracle as oracle
@@ -31,7 +31,7 @@ def _close(out, want: torch.Tensor, like: torch.Tensor) -> bool:
 @given(support.activations_and_masks())
 def test_apply_mask_matches_reference(impl, case):
     x, mask = case
-    out = call("apply_dropout_mask", impl, x, mask)
+    out = call_for_tensor("apply_dropout_mask", impl, x, mask)
     check(
         _close(out, oracle.masked(x, mask), x),
         "the training output of classic dropout is activations ⊙ mask (no scaling), "
@@ -57,7 +57,7 @@ def test_drop_rate_matches_reference(impl, case):
 @given(support.activations_and_masks(), support.rates)
 def test_classic_matches_reference(impl, case, p):
     x, _ = case
-    out = call("classic_test_output", impl, x, p)
+    out = call_for_tensor("classic_test_output", impl, x, p)
     check(
         _close(out, oracle.classic_test(x, p), x),
         "classic dropout at test time scales every unit by 1 − p, keeping the activations' shape and dtype.",
@@ -71,7 +71,7 @@ def test_inverted_matches_reference(impl, case, p):
     x, mask = case
     device = default_device()
     x, mask = x.to(device), mask.to(device)
-    out = call("inverted_dropout", impl, x, mask, p)
+    out = call_for_tensor("inverted_dropout", impl, x, mask, p)
     check(
         _close(out, oracle.inverted(x, mask, p), x) and out.device == x.device,
         "inverted dropout at training time is activations ⊙ mask / (1 − p), and all zeros when p = 1, "

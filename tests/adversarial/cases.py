@@ -202,9 +202,11 @@ for _ in range(2000):
     except RuntimeError:
         break
 """, reason="not implemented", needs_sandbox=True),
+    # Once per worker: rewriting the full /tmp on every call would only make
+    # each call slow, which any slow code does.
     Case("disk_bomb", "solution", _item("apply_dropout_mask", """
 import os
-for i in range(64):  # at most 2 GB in 32 MB files
+for i in range(64 if not os.path.exists("/tmp/fill0") else 0):  # at most 2 GB in 32 MB files
     try:
         with open(f"/tmp/fill{i}", "wb") as fh:
             fh.write(b"z" * 32 * 2**20)
@@ -213,7 +215,10 @@ for i in range(64):  # at most 2 GB in 32 MB files
 return activations * mask
 """), needs_sandbox=True),
     Case("daemon_outlives_grading", "stub", DAEMON, reason="not implemented", needs_sandbox=True),
-    Case("daemon_in_function", "solution", _item("apply_dropout_mask", DAEMON + "\nreturn activations * mask")),
+    # One daemon per worker (its first call): one per call would be a slow fork bomb.
+    Case("daemon_in_function", "solution", _item("apply_dropout_mask", "if '_daemon' not in globals():\n"
+         "    globals()['_daemon'] = True\n" + "\n".join("    " + line for line in DAEMON.strip().splitlines())
+         + "\nreturn activations * mask")),
     Case("tamper_with_processes", "stub", TAMPER, reason="not implemented", needs_sandbox=True),
     Case("kill_everything", "stub", "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n",
          expect={"*": "0"}, needs_sandbox=True),
