@@ -33,8 +33,11 @@ is in the module's comments and docstrings.
 
 The table shows, per item, the points you have, the maximum, and the first
 property your code does not have yet, with the smallest input that shows it.
-The same graders run when your work is marked, with the same seeds, so the
-score you see is the score you get for these tests.
+These public tests run again when your work is marked, with the same seeds,
+so the score you see is the score you get for them. Marking also runs
+instructor-only tests worth a few more points per item: the same properties
+checked on other inputs, against the reference. Code that passes the public
+tests for the right reasons passes those too.
 
 `pytest graders` runs the same tests with pytest's own output.
 
