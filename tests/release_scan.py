@@ -18,10 +18,10 @@ student pasting it would be graded:
   has, and takes at least as many as the item requires (a class item takes
   classes only; a function item functions or classes).
 
-Left out, with the reason: pytest test functions (``test_*``: they take
-fixtures, and assert), and ``dlkit.judge`` (the worker's own channel: calling
-it from the submission breaks the connection the grading runs on, which
-costs the submission every test, never gains one).
+Left out, with the reason: ``dlkit.judge`` (the worker's own channel:
+calling it from the submission breaks the connection the grading runs on,
+which costs the submission every test, never gains one). The graders' own
+test functions are candidates too.
 
 All of one module's candidates are graded in one pytest session: before each
 test the worker's module rebinds the item to the candidate (``_scan_select``),
@@ -39,6 +39,7 @@ import importlib
 import inspect
 import io
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -70,6 +71,7 @@ class Verdict:
     failed: float
     total: float
     note: str = ""
+    seconds: float = 0.0
 
     @property
     def leaks(self) -> bool:
@@ -86,7 +88,7 @@ def release_candidates(release_dir: Path) -> list[Candidate]:
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in tree.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("test_"):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     found.append(Candidate(dotted, node.name, False))
                 elif isinstance(node, ast.ClassDef):
                     found.append(Candidate(dotted, node.name, True))
@@ -284,6 +286,7 @@ class ScanLoop:
             total = sum(p for p, _ in ordered)
             for cand, n_pass in planned:
                 verdict = Verdict(item, str(cand), 0.0, 0.0, total)
+                started = time.monotonic()
                 control = cand.module.startswith("solutions.")
                 bound_in = None
                 for points, test in ordered:
@@ -309,6 +312,7 @@ class ScanLoop:
                         continue  # a control runs every test: it must earn them all
                     if verdict.failed > total / 2 or verdict.earned >= total / 2:
                         break
+                verdict.seconds = time.monotonic() - started
                 self.verdicts.append(verdict)
         session._setupstate.teardown_exact(None)
         return True
