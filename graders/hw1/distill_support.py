@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.grading.checks import fail
@@ -70,6 +71,21 @@ def alone(impl: Any, fn_name: str, *calls: tuple) -> list[Any]:
 temperatures = st.sampled_from([0.5, 1.0, 2.0, 3.0, 5.0, 10.0])
 alphas = st.sampled_from([0.0, 0.1, 0.5, 0.7, 0.9, 1.0])
 float_dtypes = st.sampled_from([torch.float32, torch.float64])
+
+# soft_targets' inputs in both layers: leading dimensions, classes, T, dtype, seed.
+soft_target_inputs = given(
+    st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    st.integers(1, 8),
+    temperatures,
+    float_dtypes,
+    st.integers(0, 2**16),
+)
+
+
+def drawn_logits(lead: list[int], classes: int, dtype: torch.dtype, seed: int) -> tuple[torch.Tensor, torch.Generator]:
+    """(*lead, classes) logits of scale 3 in `dtype`, and the generator that drew them."""
+    gen = torch.Generator().manual_seed(seed)
+    return (torch.randn(*lead, classes, generator=gen, dtype=torch.float64) * 3).to(dtype), gen
 
 
 @st.composite

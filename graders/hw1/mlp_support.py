@@ -184,3 +184,27 @@ def mean_hint(loss: float, accuracy: float, want: dict[str, float]) -> str:
     if close(loss, want["unweighted_loss"]) or close(accuracy, want["unweighted_accuracy"]):
         return " (that is the unweighted mean of the batches' values)"
     return ""
+
+
+TRAIN_MEANS_RULE = (
+    "train_epoch must return the mean loss over all examples (each batch's mean loss weighed by "
+    "its size) and the fraction of all examples predicted right, both as computed before each "
+    "batch's step.")
+EVAL_RULE = (
+    "evaluate must return the mean NLL loss over all examples and the fraction of all "
+    "examples predicted right, not the last batch's values nor a plain mean of batch values.")
+
+
+def check_means(fn: str, out: Any, want: dict[str, float], rule: str, *given: str) -> None:
+    """`out` of `fn` is (mean loss, accuracy) close to `want`'s; otherwise the
+    test fails with `rule`, the inputs (`given`) and what came back."""
+    got = pair(out)
+    check(got is not None, f"{fn} must return (mean loss, accuracy), two numbers.", f"got {describe(out)}")
+    loss, accuracy = got
+    check(
+        close(loss, want["loss"]) and close(accuracy, want["accuracy"]),
+        rule,
+        *given,
+        f"expected ({want['loss']:.5f}, {want['accuracy']:.4f}), got ({loss:.5f}, {accuracy:.4f})"
+        + mean_hint(loss, accuracy, want),
+    )

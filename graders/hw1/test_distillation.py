@@ -49,16 +49,9 @@ def test_soft_targets_worked_example(impl):
 
 
 @graded("soft_targets", points=0.5)
-@given(
-    st.lists(st.integers(1, 4), min_size=1, max_size=3),
-    st.integers(1, 8),
-    support.temperatures,
-    support.float_dtypes,
-    st.integers(0, 2**16),
-)
+@support.soft_target_inputs
 def test_soft_targets_properties(impl, lead, classes, temperature, dtype, seed):
-    gen = torch.Generator().manual_seed(seed)
-    logits = (torch.randn(*lead, classes, generator=gen, dtype=torch.float64) * 3).to(dtype)
+    logits, gen = support.drawn_logits(lead, classes, dtype, seed)
     shift = torch.randn(*lead, 1, generator=gen, dtype=torch.float64).to(dtype) * 5
     out = call("soft_targets", impl, logits, temperature)
     given_ = f"logits {show(logits)} ({describe(logits)}), T={temperature}"

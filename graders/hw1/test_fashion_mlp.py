@@ -259,20 +259,8 @@ def test_train_epoch_one_step_per_batch(impl):
 def test_train_epoch_means_over_examples(impl):
     for (n, batch_size, seed), want in TRAIN_CASES.items():
         _, _, out = support.train_case(impl, n, batch_size, seed)
-        got = support.pair(out)
-        given_ = f"{n} examples in batches of {batch_size} (sizes {want['sizes']}, seed {seed})"
-        check(got is not None, "train_epoch must return (mean loss, accuracy), two numbers.",
-              f"got {describe(out)}")
-        loss, accuracy = got
-        check(
-            support.close(loss, want["loss"]) and support.close(accuracy, want["accuracy"]),
-            "train_epoch must return the mean loss over all examples (each batch's mean loss weighed by "
-            "its size) and the fraction of all examples predicted right, both as computed before each "
-            "batch's step.",
-            given_,
-            f"expected ({want['loss']:.5f}, {want['accuracy']:.4f}), got ({loss:.5f}, {accuracy:.4f})"
-            + support.mean_hint(loss, accuracy, want),
-        )
+        support.check_means("train_epoch", out, want, support.TRAIN_MEANS_RULE,
+                            f"{n} examples in batches of {batch_size} (sizes {want['sizes']}, seed {seed})")
 
 
 @graded("train_epoch", points=1)
@@ -335,17 +323,8 @@ def test_evaluate_over_the_whole_loader(impl, case, seed):
     sizes, right = want["sizes"], want["right"]
     support.present(impl, "evaluate")
     out = impl.run(probes.evaluate_run, sizes, right, seed, sizes[0], False)["out"]
-    got = support.pair(out)
-    check(got is not None, "evaluate must return (mean loss, accuracy), two numbers.", f"got {describe(out)}")
-    loss, accuracy = got
-    check(
-        support.close(loss, want["loss"]) and support.close(accuracy, want["accuracy"]),
-        "evaluate must return the mean NLL loss over all examples and the fraction of all "
-        "examples predicted right, not the last batch's values nor a plain mean of batch values.",
-        f"{sum(sizes)} examples in batches of sizes {sizes}, {case} (seed {seed})",
-        f"expected ({want['loss']:.5f}, {want['accuracy']:.4f}), got ({loss:.5f}, {accuracy:.4f})"
-        + support.mean_hint(loss, accuracy, want),
-    )
+    support.check_means("evaluate", out, want, support.EVAL_RULE,
+                        f"{sum(sizes)} examples in batches of sizes {sizes}, {case} (seed {seed})")
 
 
 @graded("evaluate", points=1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import torch
 from hypothesis import given
-from hypothesis import strategies as st
 
 from dlkit.grading.checks import call, check, describe, graded, show
 from graders.hw1 import distill_support as support
@@ -19,16 +18,9 @@ MODULE = "hw1/distillation"
 
 
 @graded("soft_targets", points=0.5)
-@given(
-    st.lists(st.integers(1, 4), min_size=1, max_size=3),
-    st.integers(1, 8),
-    support.temperatures,
-    support.float_dtypes,
-    st.integers(0, 2**16),
-)
+@support.soft_target_inputs
 def test_soft_targets_matches_reference(impl, lead, classes, temperature, dtype, seed):
-    gen = torch.Generator().manual_seed(seed)
-    logits = (torch.randn(*lead, classes, generator=gen, dtype=torch.float64) * 3).to(dtype)
+    logits, _ = support.drawn_logits(lead, classes, dtype, seed)
     out = call("soft_targets", impl, logits, temperature)
     given_ = f"logits {show(logits)} ({describe(logits)}), T={temperature}"
     want = oracle.softened(logits, temperature)
