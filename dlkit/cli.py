@@ -4,6 +4,9 @@
     dlkit build [--check]
     dlkit release DIR
     dlkit run TARGET [experiment options]
+    dlkit grade SUBMISSIONS [--assignment A | --module M] [--jobs N] [--out DIR] [--force]
+                [--scheduler ADDRESS] [--nbgrader-db FILE]
+    dlkit gradescope DIR [--assignment A | --module M]
 
 Exit status: 0 success (full marks for check), 1 points missing or derived
 files out of date, 2 usage error, 3 an internal error of the grader.
@@ -100,6 +103,18 @@ def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0 if results.full_marks else 1
 
 
+def cmd_grade(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from dlkit.classroom.cli import grade_command
+
+    return grade_command(args, lambda message: _usage_error(parser, message))
+
+
+def cmd_gradescope(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from dlkit.classroom.gradescope import gradescope_command
+
+    return gradescope_command(args, lambda message: _usage_error(parser, message))
+
+
 def cmd_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from dlkit.build import build
 
@@ -149,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also run the instructor-only graders (instructors' installations only)")
     check.add_argument("-v", "--verbose", action="store_true", help="print every failing test in full")
     check.set_defaults(func=cmd_check)
+
+    from dlkit.classroom.cli import add_grade_parsers
+
+    add_grade_parsers(sub, cmd_grade, cmd_gradescope)
 
     build = sub.add_parser("build", help="write stubs and notebooks from solutions/")
     build.add_argument("target", nargs="?", help="only this assignment or module, e.g. hw1 or hw1/dropout")

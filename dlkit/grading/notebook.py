@@ -22,20 +22,35 @@ from typing import Any, Mapping
 
 GRADER_MARK = "grade_notebook("
 JUDGE_SECONDS = 600
+PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
 _JUDGE: dict[str, subprocess.Popen] = {}
 
 
-def notebook_cells(namespace: Mapping[str, Any]) -> list[str]:
-    """The code of the cells the kernel ran, in order, without autograder
-    cells and IPython's magics (which mean nothing outside a kernel)."""
-    history = namespace.get("In") or namespace.get("_ih") or []
+def graded_code(sources: list[str]) -> list[str]:
+    """The cells that are graded, in order: without autograder cells and
+    IPython's magics and shell escapes (which mean nothing outside a kernel),
+    whether written by the student (``%matplotlib``, ``!pip``, ``%%time``) or
+    as the kernel's history holds them (``get_ipython().run_line_magic``)."""
     cells = []
-    for source in list(history):
+    for source in sources:
         if not isinstance(source, str) or not source.strip() or GRADER_MARK in source:
             continue
-        lines = [line for line in source.splitlines() if not line.lstrip().startswith("get_ipython()")]
-        cells.append("\n".join(lines))
+        if source.lstrip().startswith("%%"):  # a cell magic: only these run their body as Python
+            first, _, body = source.lstrip().partition("\n")
+            if first[2:].split(" ")[0] not in PYTHON_CELL_MAGICS:
+                continue
+            source = body
+        lines = [line for line in source.splitlines()
+                 if not line.lstrip().startswith(("get_ipython()", "%", "!"))]
+        if any(line.strip() for line in lines):
+            cells.append("\n".join(lines))
     return cells
+
+
+def notebook_cells(namespace: Mapping[str, Any]) -> list[str]:
+    """The code of the cells the kernel ran, in order (see :func:`graded_code`)."""
+    history = namespace.get("In") or namespace.get("_ih") or []
+    return graded_code(list(history))
 
 
 def write_cells(root: Path, module: str, cells: list[str]) -> Path:
