@@ -160,3 +160,58 @@ def test_class_export_zip(tmp_path: Path) -> None:
         "export/alice/dropout.py": SOURCE.encode(), "export/bob.zip": inner, "export/__MACOSX/._bob.zip": b"x"}))
     entries = read_class_archive(tmp_path / "class.zip", MODULES)
     assert [(e.student, list(e.files)) for e in entries] == [("alice", ["hw1/dropout.py"]), ("bob", ["hw1/dropout.py"])]
+
+
+GRADESCOPE_METADATA = b"""\
+submission_101:
+  :submitters:
+  - :name: Ada Lovelace
+    :sid: '1815'
+    :email: ada@example.edu
+  :created_at: 2026-10-01 10:00:00 -0700
+submission_102:
+  :submitters:
+  - :name: Alan Turing
+    :email: alan@example.edu
+  - :name: Grace Hopper
+    :sid: '1906'
+"""
+
+
+def test_gradescope_export_is_named_by_its_metadata(tmp_path: Path) -> None:
+    (tmp_path / "export.zip").write_bytes(zip_bytes({
+        "assignment_7_export/submission_metadata.yml": GRADESCOPE_METADATA,
+        "assignment_7_export/submission_101/dropout.py": SOURCE.encode(),
+        "assignment_7_export/submission_102/hw1/dropout.ipynb": notebook(SOURCE),
+        "assignment_7_export/submission_103/dropout.py": SOURCE.encode(),  # not in the metadata
+    }))
+    entries = read_class_archive(tmp_path / "export.zip", MODULES)
+    assert [(e.student, list(e.files), e.notes) for e in entries] == [
+        ("1815", ["hw1/dropout.py"], []),
+        ("alan@example.edu+1906", ["hw1/dropout.cells.json"], []),
+        ("submission_103", ["hw1/dropout.py"], []),
+    ]
+
+
+def test_canvas_download_is_grouped_by_student(tmp_path: Path) -> None:
+    files = {"lovelaceada_1815_9001_dropout.py": SOURCE, "lovelaceada_1815_9002_optimizers-1.py": SOURCE,
+             "turingalan_late_1912_9003_dropout.ipynb": notebook(SOURCE).decode()}
+    write(tmp_path / "canvas", files)
+    (tmp_path / "canvas.zip").write_bytes(zip_bytes({k: v.encode() for k, v in files.items()}))
+    from dlkit.classroom.intake import read_class_folder
+
+    for entries in (read_class_folder(tmp_path / "canvas", MODULES), read_class_archive(tmp_path / "canvas.zip", MODULES)):
+        assert [(e.student, sorted(e.files)) for e in entries] == [
+            ("lovelaceada_1815", ["hw1/dropout.py", "hw1/optimizers.py"]),
+            ("turingalan_1912", ["hw1/dropout.cells.json"]),
+        ]
+
+
+def test_two_entries_for_one_student_are_both_refused(tmp_path: Path) -> None:
+    from dlkit.classroom.cli import read_class
+
+    write(tmp_path / "class", {"alice/dropout.py": SOURCE, "bob/dropout.py": SOURCE})
+    (tmp_path / "class" / "alice.zip").write_bytes(zip_bytes({"dropout.py": SOURCE.encode()}))
+    entries = read_class(tmp_path / "class")
+    assert [(e.student, e.error) for e in entries] == [("alice", "2 entries have this student id: keep one")] * 2 \
+        + [("bob", "")]

@@ -12,8 +12,7 @@ MAX_ENTRY_BYTES = 64 * 2**20  # everything one student sent, unpacked
 MAX_FILES = 2000
 MAX_ZIP_DEPTH = 2  # a student's zip inside a class export
 # Left by editors, operating systems and nbgrader itself: never the student's answer.
-IGNORED_NAMES = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db", "timestamp.txt",
-                 "submission_metadata.yml"}
+IGNORED_NAMES = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db", "timestamp.txt"}
 
 
 def ignored(name: str) -> bool:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from dlkit.classroom.intake import Entry, list_entries, read_class_archive, read_entry
+from dlkit.classroom.intake import Entry, read_class_archive, read_class_folder
 
 
 def add_grade_parsers(sub: Any, grade_fn: Callable, gradescope_fn: Callable) -> None:
@@ -72,9 +72,14 @@ def read_class(submissions: Path) -> list[Entry]:
     from dlkit.grading.runner import grader_modules
 
     known = grader_modules()
-    if submissions.is_file():
-        return read_class_archive(submissions, known)
-    return [read_entry(path, known) for path in list_entries(submissions)]
+    entries = read_class_archive(submissions, known) if submissions.is_file() else read_class_folder(submissions, known)
+    seen: dict[str, int] = {}
+    for entry in entries:
+        seen[entry.student] = seen.get(entry.student, 0) + 1
+    for entry in entries:  # which of two is the answer is the instructor's call
+        if seen[entry.student] > 1:
+            entry.error = f"{seen[entry.student]} entries have this student id: keep one"
+    return entries
 
 
 def grade_command(args: argparse.Namespace, usage_error: Callable[[str], int]) -> int:

@@ -21,9 +21,11 @@ from pathlib import Path
 
 from dlkit.classroom import archive
 from dlkit.classroom.archive import Budget, ignored, read_zip
+from dlkit.classroom.exports import METADATA, canvas_file, gradescope_names
 from dlkit.grading.notebook import graded_code
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
+CLASS_ARCHIVE_BYTES = 2**30  # a whole class's export, held in memory while it is read
 
 
 @dataclass
@@ -137,6 +139,8 @@ def arrange(entry: Entry, raw: dict[str, bytes], modules: list[str]) -> None:
     candidates: dict[str, list[str]] = {}
     for rel in sorted(raw):
         name = rel.rsplit("/", 1)[-1]
+        if name == METADATA:
+            continue
         stem, dot, suffix = name.rpartition(".")
         suffix = dot + suffix.lower()
         if suffix not in SOURCE_SUFFIXES:
@@ -208,31 +212,67 @@ def notebook_code(data: bytes, rel: str) -> tuple[list[str], str]:
     return graded_code(sources), ""
 
 
+def read_class_folder(submissions: Path, modules: list[str]) -> list[Entry]:
+    """Every student's entry in a SUBMISSIONS folder (see :func:`list_entries`),
+    under the ids an LMS export gives (:mod:`dlkit.classroom.exports`)."""
+    paths = list_entries(submissions)
+    meta = next((p for p in paths if p.name == METADATA and p.is_file()), None)
+    names = gradescope_names(meta.read_bytes()) if meta is not None else {}
+    entries: list[Entry] = []
+    canvas: dict[str, dict[str, bytes]] = {}
+    for path in paths:
+        if path == meta:
+            continue
+        split = canvas_file(path.name) if path.is_file() and not path.is_symlink() else None
+        if split is not None:
+            canvas.setdefault(split[0], {})[split[1]] = path.read_bytes()
+            continue
+        entry = read_entry(path, modules)
+        entry.student = names.get(path.name, entry.student)
+        entries.append(entry)
+    entries += [_entry_of(student, files, modules) for student, files in canvas.items()]
+    return sorted(entries, key=lambda e: e.student)
+
+
 def read_class_archive(path: Path, modules: list[str]) -> list[Entry]:
     """The entries of a whole class in one .zip (an LMS or Gradescope export):
     one entry per top-level folder or zip, below a single wrapping folder if
-    there is one."""
+    there is one; Canvas's flat files grouped by student."""
     budget = Budget()
-    budget.bytes, budget.files = archive.MAX_ENTRY_BYTES * 64, archive.MAX_FILES * 64
-    notes: list[str] = []
+    budget.bytes, budget.files = CLASS_ARCHIVE_BYTES, archive.MAX_FILES * 64
     data = _read_bounded(path, budget)
     if data is None:
-        raise ValueError(f"{path}: larger than {budget.bytes // 2**20} MB")
+        raise ValueError(f"{path}: larger than {CLASS_ARCHIVE_BYTES // 2**20} MB")
     try:
-        raw = read_zip(data, budget, notes)
+        raw = read_zip(data, budget, [])
     except zipfile.BadZipFile as exc:
         raise ValueError(f"{path}: not a readable zip archive ({exc})") from None
     tops = {rel.split("/", 1)[0] for rel in raw}
     while len(tops) == 1 and all("/" in rel for rel in raw):  # one wrapping folder
         raw = {rel.split("/", 1)[1]: v for rel, v in raw.items()}
         tops = {rel.split("/", 1)[0] for rel in raw}
+    names = gradescope_names(raw.pop(METADATA, b""))
     groups: dict[str, dict[str, bytes]] = {}
     for rel, content in raw.items():
         top, _, rest = rel.partition("/")
-        groups.setdefault(top, {})[rest or top] = content
-    entries = []
-    for top in sorted(groups, key=student_id):
-        entry = Entry(student_id(top))
-        arrange(entry, groups[top], modules)
-        entries.append(entry)
-    return entries
+        split = canvas_file(top) if not rest else None
+        if split is not None:
+            groups.setdefault(split[0], {})[split[1]] = content
+        else:
+            groups.setdefault(names.get(top, top), {})[rest or top] = content
+    return sorted((_entry_of(top, files, modules) for top, files in groups.items()), key=lambda e: e.student)
+
+
+def _entry_of(name: str, files: dict[str, bytes], modules: list[str]) -> Entry:
+    entry = Entry(student_id(name))
+    raw: dict[str, bytes] = {}
+    for rel, content in files.items():  # a zip uploaded as one of several files
+        if rel.lower().endswith(".zip"):
+            try:
+                raw.update({f"{rel[:-4]}/{k}": v for k, v in read_zip(content, Budget(), entry.notes).items()})
+            except zipfile.BadZipFile:
+                entry.notes.append(f"{rel} is not a readable zip archive: it was not read")
+        else:
+            raw[rel] = content
+    arrange(entry, raw, modules)
+    return entry
