@@ -149,13 +149,21 @@ def test_resuming_skips_graded_submissions(graded: dict[str, Any]) -> None:
     before = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
     (graded["klass"] / "bob" / "dropout.py").write_text(SOLUTION, encoding="utf-8")
     try:
-        proc = run_cli("grade", str(graded["klass"]), "--module", MODULE, "--out", str(out), "--timeout", "20")
+        proc = run_cli("grade", str(graded["klass"]), "--module", MODULE, "--out", str(out), "--timeout", "20",
+                       "--nbgrader-db", str(out / "gradebook.db"))
     finally:
         (graded["klass"] / "bob" / "dropout.py").write_text(STUB, encoding="utf-8")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "(7 from earlier results)" in proc.stdout
     after = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
     assert {k for k in before if before[k] != after[k]} == {"bob.json"}
+    from nbgrader.api import Gradebook
+
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8")))}
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        scores = {s.student.id: s.score for s in gb.assignment_submissions("hw1")}
+    graded_rows = {k: float(r["score"]) for k, r in rows.items() if r["status"] == "graded"}
+    assert scores == pytest.approx(graded_rows) and scores["bob"] == float(rows["alice"]["score"])
 
 
 def test_gradescope_autograder_gives_the_local_grade(graded: dict[str, Any]) -> None:

@@ -77,6 +77,10 @@ def test_release_installs_and_grades_stubs_zero(tmp_path: Path) -> None:
     hidden = subprocess.run([str(venv / "bin" / "dlkit"), "check", "--hidden"], cwd=out, env=env,
                             capture_output=True, text=True, timeout=120)
     assert hidden.returncode == 2 and "no instructor-only graders" in hidden.stderr, hidden.stderr
+    for command in (["grade", str(out)], ["gradescope", str(tmp_path / "autograder")]):  # instructors' tools
+        refused = subprocess.run([str(venv / "bin" / "dlkit"), *command], cwd=out, env=env,
+                                 capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2 and "needs the instructor-only graders" in refused.stderr, refused.stderr
     report = tmp_path / "r.json"
     proc = subprocess.run(
         [str(venv / "bin" / "dlkit"), "check", "--json", str(report)],
