@@ -38,7 +38,7 @@ def _item(module: str, item: str, tests: list[dict]) -> dict:
 def _record(student: str, items: list[dict], seconds: float, **extra) -> dict:
     score, top = sum(i["score"] for i in items), sum(i["max_score"] for i in items)
     record = {"student": student, "status": "graded", "reason": "", "notes": [],
-              "modules": sorted({i["module"] for i in items}), "hash": "0" * 64, "seconds": seconds,
+              "modules": sorted({i["module"] for i in items}), "hash": f"{student}-files", "seconds": seconds,
               "score": score, "max_score": top, "crashed": False, "restarts": [],
               "results": {"score": score, "max_score": top, "sandbox": "bwrap", "worker_restarts": [],
                           "errors": [], "items": items}}
@@ -296,3 +296,10 @@ def test_browser_check_catches_a_broken_page(tmp_path: Path):
     assert any(e.startswith("console:") and "deliberate x" in e for e in errors), errors
     assert any("histogram.png" in e and "ERR_FILE_NOT_FOUND" in e for e in errors), errors
     assert box is not None and box["natural"] == 0
+
+
+def test_identical_submissions_are_listed(tmp_path: Path) -> None:
+    twin = _record("alice's twin", _submission(), 2.0, hash="alice-files")  # the same files as alice
+    html = write_report(records() + [twin], tmp_path).read_text(encoding="utf-8")
+    section = html.split("<h2>Identical submissions</h2>", 1)[1]
+    assert "<li>alice, alice&#x27;s twin</li>" in section and "bob" not in section

@@ -31,8 +31,11 @@ _ONE_AT_A_TIME = threading.Lock()
 
 @lru_cache(maxsize=1)
 def graders_fingerprint() -> str:
-    """sha256 of the judge's own code and graders."""
-    digest = hashlib.sha256()
+    """sha256 of the judge's own code and graders, and of the versions of
+    what computes with them."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(" ".join(f"{p}=={version(p)}" for p in ("torch", "hypothesis", "pytest")).encode())
     for top in VERDICT_SOURCES:
         for path in sorted((ROOT / top).rglob("*")):
             if path.suffix in (".py", ".ini", ".json") and "__pycache__" not in path.parts:
@@ -40,10 +43,11 @@ def graders_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def content_hash(entry: Entry, modules: list[str], hidden: bool, test_limit: float) -> str:
+def content_hash(entry: Entry, modules: list[str], hidden: bool, test_limit: float, sandbox: str = "auto") -> str:
     """Equal for two gradings that must give the same record."""
     digest = hashlib.sha256(graders_fingerprint().encode())
-    meta = {"modules": modules, "hidden": hidden, "test_limit": test_limit, "problems": entry.problems,
+    meta = {"modules": modules, "hidden": hidden, "test_limit": test_limit, "sandbox": sandbox,
+            "problems": entry.problems,
             "error": entry.error, "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(entry.files.items())}}
     digest.update(json.dumps(meta, sort_keys=True).encode())
     return digest.hexdigest()
@@ -55,7 +59,7 @@ def make_request(entry: Entry, modules: list[str], hidden: bool = True, test_lim
     return json.dumps({
         "student": entry.student, "modules": modules, "hidden": hidden, "test_limit": test_limit,
         "sandbox": sandbox, "notes": entry.notes, "problems": entry.problems, "error": entry.error,
-        "hash": content_hash(entry, modules, hidden, test_limit),
+        "hash": content_hash(entry, modules, hidden, test_limit, sandbox),
         "files": {k: base64.b64encode(v).decode("ascii") for k, v in sorted(entry.files.items())},
     }).encode("utf-8")
 

@@ -61,6 +61,7 @@ def write_report(records: list[dict], out: Path, title: str = "Class grading rep
         body += _mistakes(items)
         body += _slowest(records)
         body += _crashes(records)
+        body += _identical(graded)
     page = out / "report.html"
     page.write_text(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -219,3 +220,18 @@ def _crashes(records: list[dict]) -> list[str]:
         status = _e(r.get("status", "")) + (", crashed" if r.get("crashed") else "")
         out.append(f"<tr><td>{_e(r.get('student', ''))}</td><td>{status}</td><td>{text}</td></tr>")
     return out + ["</table>"]
+
+
+def _identical(graded: list[dict]) -> list[str]:
+    """Students whose files are byte for byte the same (equal content hashes
+    within one run), leaving out submissions that earned nothing: untouched
+    stubs are alike by nature."""
+    groups: dict[str, list[str]] = {}
+    for r in graded:
+        if r.get("hash") and float(r.get("score") or 0) > 0:
+            groups.setdefault(str(r["hash"]), []).append(str(r.get("student", "")))
+    same = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    out = ["<h2>Identical submissions</h2>"]
+    if not same:
+        return out + ["<p>No two submissions with points are identical.</p>"]
+    return out + ["<ul>"] + [f"<li>{', '.join(_e(n) for n in g)}</li>" for g in same] + ["</ul>"]
