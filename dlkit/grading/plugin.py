@@ -311,12 +311,29 @@ def _seeded_and_quiet(request: pytest.FixtureRequest) -> Iterator[None]:
             except WorkerFailed:
                 pass  # reported by the test itself, which restarts the worker
     try:
+        _require_item(request)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
         if submission is not None:
             submission.deadline = None
+
+
+def _require_item(request: pytest.FixtureRequest) -> None:
+    """A test of an item the submission does not define fails at once with
+    that sentence alone: no property is tried, no input is shrunk."""
+    if "impl" not in request.fixturenames:
+        return
+    name = request.node.get_closest_marker("item").args[0]
+    impl = request.getfixturevalue("impl")
+    try:
+        present = hasattr(impl, name)
+    except WorkerFailed:
+        return  # the test itself meets the failure and reports it
+    if not present:
+        kind = "class" if name[:1].isupper() else "function"
+        pytest.fail(f"{name} is missing: define a {kind} with exactly that name.", pytrace=False)
 
 
 def _reset_judge_state(torch: Any, seed: int) -> None:
