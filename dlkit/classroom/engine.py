@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from dlkit.classroom.intake import Entry
-from dlkit.classroom.job import enable_prefetch, grade_payload, make_request
+from dlkit.classroom.job import grade_payload, make_request
 from dlkit.classroom.outputs import feedback_markdown, file_name, gradescope_results, grades_csv
 
 
@@ -40,8 +40,7 @@ def run_local(requests: list[bytes], jobs: int) -> Iterator[tuple[int, bytes]]:
     tries: dict[int, int] = {}
     while pending:
         context = multiprocessing.get_context("spawn")  # a clean judge: no state of this process
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context,
-                                 initializer=enable_prefetch) as pool:
+        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context) as pool:
             futures: dict[Future, int] = {pool.submit(grade_payload, req): k for k, req in pending.items()}
             broken = False
             while futures and not broken:

@@ -91,28 +91,6 @@ def _record(req: dict[str, Any], status: str, reason: str = "", results: dict[st
     }
 
 
-# In a judge process that grades one submission after another, the worker of
-# the next submission is started while the current one is graded, so that its
-# import of torch (seconds) overlaps grading instead of preceding it.
-_PREFETCH = {"on": False}
-_SPARES: dict[str, tuple[tempfile.TemporaryDirectory, Any]] = {}
-
-
-def enable_prefetch() -> None:
-    """Keep a started worker ready for the next submission (a pool's initializer)."""
-    from multiprocessing.util import Finalize
-
-    _PREFETCH["on"] = True
-    Finalize(None, _drop_spares, exitpriority=10)
-
-
-def _drop_spares() -> None:
-    while _SPARES:
-        scratch, submission = _SPARES.popitem()[1]
-        submission.close()
-        scratch.cleanup()
-
-
 def _new_worker(sandbox: str) -> tuple[tempfile.TemporaryDirectory, Any]:
     """A fresh sandboxed worker on an empty scratch folder, starting."""
     from dlkit.judge import Submission
@@ -130,15 +108,13 @@ def _grade(req: dict[str, Any]) -> dict[str, Any]:
 
     if req["error"]:
         return _record(req, status="error", reason=req["error"])
-    sandbox = str(req["sandbox"])
-    scratch, submission = _SPARES.pop(sandbox, None) or _new_worker(sandbox)
+    # The worker imports torch while the files are written and the judge collects.
+    scratch, submission = _new_worker(str(req["sandbox"]))
     try:
         for rel, data in req["files"].items():  # the worker reads them when a grader first asks
             path = submission.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(base64.b64decode(data))
-        if _PREFETCH["on"]:
-            _SPARES[sandbox] = _new_worker(sandbox)
         results = grade(list(req["modules"]), submission.root, test_limit=req["test_limit"],
                         hidden=bool(req["hidden"]), submission=submission)
     finally:

@@ -14,11 +14,13 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator
 
 from dlkit.grading.results import Results
-from dlkit.judge import Submission
-from dlkit.judge.sandbox import Limits
+
+if TYPE_CHECKING:  # the judge imports torch: not needed to list modules
+    from dlkit.judge import Submission
+    from dlkit.judge.sandbox import Limits
 
 GRADERS_ROOT = Path(__file__).resolve().parents[2] / "graders"
 # The instructor-only layer: absent from the student release.
