@@ -45,18 +45,29 @@ def resolve_target(target: str | None, known: list[str]) -> tuple[list[str], lis
     return modules, [item] if item else []
 
 
+def grading_mode(args: argparse.Namespace) -> str:
+    """The sandbox mode that --sandbox gives, after checking --timeout.
+
+    Raises:
+        ValueError: a non-positive --timeout, or a sandbox that cannot be had.
+    """
+    from dlkit.judge.sandbox import sandbox_mode
+
+    if args.timeout <= 0:
+        raise ValueError(f"--timeout: expected a positive number of seconds per test, got {args.timeout:g}")
+    try:
+        return sandbox_mode(args.sandbox)
+    except RuntimeError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def cmd_check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from dlkit.impl import ImplError, impl_root, validate
-    from dlkit.judge.sandbox import prelaunch, sandbox_mode
+    from dlkit.judge.sandbox import prelaunch
 
     try:
         validate(args.impl)
-        if args.timeout <= 0:
-            raise ValueError(f"--timeout: expected a positive number of seconds per test, got {args.timeout:g}")
-        try:
-            mode = sandbox_mode(args.sandbox)
-        except RuntimeError as exc:
-            raise ValueError(str(exc)) from None
+        mode = grading_mode(args)
     except ValueError as exc:
         return _usage_error(parser, str(exc))
     try:  # the worker imports torch while this process imports the judge

@@ -158,3 +158,13 @@ def test_table_rows_and_rules() -> None:
     assert all(len(lines[n]) == max(len(line) for line in lines) for n in rules)
     assert lines[3].endswith("a property that fails, said in a long sentence")
     assert lines[-1].split() == ["total", "2", "3"]
+
+
+def test_a_missing_function_fails_at_once_with_that_sentence_alone(tmp_path: Path) -> None:
+    from dlkit.grading.runner import grade
+
+    (tmp_path / "hw1").mkdir()
+    (tmp_path / "hw1" / "dropout.py").write_text("import torch\n", encoding="utf-8")
+    results = grade(["hw1/dropout"], tmp_path)
+    for item in results.items:
+        assert {t.message for t in item.tests} == {f"{item.item} is missing: define a function with exactly that name."}

@@ -86,7 +86,7 @@ def grade_command(args: argparse.Namespace, usage_error: Callable[[str], int]) -
     import sys
 
     from dlkit.grading.runner import hidden_available
-    from dlkit.judge.sandbox import sandbox_mode
+    from dlkit.cli import grading_mode
 
     submissions = Path(args.submissions)
     try:
@@ -95,12 +95,7 @@ def grade_command(args: argparse.Namespace, usage_error: Callable[[str], int]) -
         modules = selected_modules(args)
         if args.jobs < 1:
             raise ValueError(f"--jobs: expected a positive number of workers, got {args.jobs}")
-        if args.timeout <= 0:
-            raise ValueError(f"--timeout: expected a positive number of seconds per test, got {args.timeout:g}")
-        try:
-            mode = sandbox_mode(args.sandbox)
-        except RuntimeError as exc:
-            raise ValueError(str(exc)) from None
+        mode = grading_mode(args)
         if not hidden_available():
             raise ValueError("dlkit grade needs the instructor-only graders (instructor/ is not in this installation)")
         out = Path(args.out)

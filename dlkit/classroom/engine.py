@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from dlkit.classroom.intake import Entry
-from dlkit.classroom.job import grade_payload, make_request
+from dlkit.classroom.job import failed_record, grade_payload, make_request
 from dlkit.classroom.outputs import feedback_markdown, file_name, gradescope_results, grades_csv
 
 
@@ -54,22 +54,12 @@ def run_local(requests: list[bytes], jobs: int) -> Iterator[tuple[int, bytes]]:
                         tries[k] = tries.get(k, 0) + 1
                         if tries[k] < 2:
                             continue
-                        answer = _judge_died(pending[k])
+                        answer = failed_record(pending[k], "internal error of the grader: the judge process died")
                     del pending[k]
                     yield k, answer
             if broken:
                 for future in futures:
                     future.cancel()
-
-
-def _judge_died(request: bytes) -> bytes:
-    req = json.loads(request)
-    return json.dumps({
-        "student": req["student"], "status": "error", "reason": "internal error of the grader: the judge process died",
-        "notes": req["notes"], "modules": req["modules"], "hash": req["hash"], "seconds": 0.0, "score": 0.0,
-        "max_score": 0.0, "crashed": False, "restarts": [],
-        "results": {"score": 0.0, "max_score": 0.0, "sandbox": "", "worker_restarts": [], "errors": [], "items": []},
-    }, ensure_ascii=False).encode("utf-8")
 
 
 BATCH_SYSTEMS = {"slurm": "SLURMCluster", "pbs": "PBSCluster"}

@@ -79,6 +79,12 @@ def grade_payload(request: bytes) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode("utf-8")
 
 
+def failed_record(request: bytes, reason: str) -> bytes:
+    """The answer for a request that could not be graded, for `reason`."""
+    req = json.loads(request)
+    return json.dumps(_record(req, status="error", reason=reason), ensure_ascii=False).encode("utf-8")
+
+
 def _record(req: dict[str, Any], status: str, reason: str = "", results: dict[str, Any] | None = None) -> dict[str, Any]:
     results = results or {"score": 0.0, "max_score": 0.0, "sandbox": "", "worker_restarts": [], "errors": [],
                           "items": []}
