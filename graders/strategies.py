@@ -9,6 +9,8 @@ import torch
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from dlkit.judge.codec import noncontiguous  # noqa: F401  (re-exported for graders)
+
 # Derandomised, databaseless, bounded runs: the same submission gets the same
 # score every time, and nothing is written. Loaded when the graders package is
 # imported — before any @given test is decorated, since hypothesis fixes a
@@ -29,6 +31,9 @@ INT_DTYPES = (torch.int64, torch.int32, torch.uint8)
 FLOAT_DTYPES = (torch.float32, torch.float64)
 
 batch_sizes = st.integers(min_value=1, max_value=5)
+float_dtypes = st.sampled_from(FLOAT_DTYPES)
+# Whether a drawn input is laid out non-contiguously (a transposed or strided view).
+layouts = st.booleans()
 n_classes = st.integers(min_value=1, max_value=12)
 small_dims = st.integers(min_value=1, max_value=6)
 

@@ -86,3 +86,58 @@ def call_for_tensor(fn_name: str, impl: Any, *args: Any, **kwargs: Any) -> Any:
     if not isinstance(out, torch.Tensor):
         fail(f"{fn_name} must return a torch.Tensor, got {describe(out)}.")
     return out
+
+
+def _tensors_in(value: Any, path: str) -> list[tuple[str, Any]]:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [(path, value)]
+    if isinstance(value, (list, tuple)):
+        return [pair for i, v in enumerate(value) for pair in _tensors_in(v, f"{path}[{i}]")]
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() for pair in _tensors_in(v, f"{path}[{k!r}]")]
+    return []
+
+
+def call_keeping_inputs(fn_name: str, impl: Any, *args: Any, names: tuple[str, ...] = (), **kwargs: Any) -> Any:
+    """call(), failing if the student's function changed a tensor it was given
+    (an in-place ``x[mask == 0] = 0`` or ``x.mul_(…)`` on the caller's data).
+    `names` are the positional arguments' names, for the message."""
+    import torch
+
+    given = [(names[i] if i < len(names) else f"argument {i + 1}", a) for i, a in enumerate(args)]
+    given += list(kwargs.items())
+    before = [(name, t, t.detach().clone()) for n, a in given for name, t in _tensors_in(a, n)]
+    out = call(fn_name, impl, *args, **kwargs)
+    for name, t, kept in before:
+        same = t.shape == kept.shape and bool(torch.equal(t.detach(), kept) or (
+            t.is_floating_point() and torch.equal(t.detach().isnan(), kept.isnan())
+            and torch.equal(t.detach().nan_to_num(), kept.nan_to_num())))
+        check(same, f"{fn_name} must not change its input {name} in place: work on a new tensor "
+              f"(x * mask, torch.where, x.clone()) rather than assigning into {name} or calling its _ methods.",
+              f"{name} before: {show(kept)}", f"{name} after: {show(t)}")
+    return out
+
+
+def check_like(fn_name: str, out: Any, like: Any, what: str, *, dtype: Any = "same", shape: Any = "same") -> None:
+    """Fail unless `out` is a tensor on `like`'s device, of `like`'s dtype (or
+    `dtype`) and shape (or `shape`; None skips it). `what` describes the call."""
+    import torch
+
+    if not isinstance(out, torch.Tensor):
+        fail(f"{fn_name} must return a torch.Tensor, got {describe(out)}.", what)
+    want_dtype = like.dtype if dtype == "same" else dtype
+    check(out.dtype == want_dtype,
+          f"{fn_name} must return {str(want_dtype).removeprefix('torch.')}"
+          + (" for a " + str(like.dtype).removeprefix("torch.") + " input (keep the input's dtype: "
+             "no .float(), no torch.tensor(...) without dtype=)" if dtype == "same" else "") + ".",
+          f"{what} → {describe(out)}")
+    check(out.device == like.device,
+          f"{fn_name} must return its result on the input's device ({like.device}): create new tensors "
+          "with device=x.device (or torch.zeros_like and friends), never a fixed device.",
+          f"{what} → {describe(out)}")
+    want_shape = tuple(like.shape) if shape == "same" else (None if shape is None else tuple(shape))
+    if want_shape is not None:
+        check(tuple(out.shape) == want_shape, f"{fn_name} must return a tensor of shape {want_shape}.",
+              f"{what} → {describe(out)}")

@@ -7,6 +7,7 @@ without the internal traceback.
 """
 from __future__ import annotations
 
+import builtins
 import re
 import traceback
 from pathlib import Path
@@ -19,8 +20,19 @@ _NOT_STUDENT = ("site-packages", "/graders/", "/dlkit/", "<frozen", "/torch/", "
 
 
 def explain(exc: BaseException) -> str:
-    """The message shown for a failed test that raised `exc`."""
-    exc = getattr(_first_leaf(exc), "original", exc)  # a stub reached inside hypothesis
+    """The message shown for a failed test that raised `exc`: for several
+    distinct failures found at once (hypothesis's exception group), each
+    one's sentence and smallest input, the first leading."""
+    leaves = _leaves(exc)
+    texts = list(dict.fromkeys(_explain_one(leaf) for leaf in leaves))
+    if len(texts) == 1:
+        return texts[0]
+    others = "".join(f"\n  also ({i}): " + text.replace("\n", "\n  ") for i, text in enumerate(texts[1:], 2))
+    return f"{texts[0]}{others}"
+
+
+def _explain_one(exc: BaseException) -> str:
+    exc = getattr(exc, "original", exc)  # a stub reached inside hypothesis
     notes = _counterexample(exc)
     if type(exc).__name__ in ("Failed", "Skipped", "Exit"):  # pytest.fail() and friends
         return str(getattr(exc, "msg", exc)) + notes
@@ -43,12 +55,14 @@ def explain(exc: BaseException) -> str:
     return f"your code raised {type(exc).__name__}: {exc}{_where(exc)}{notes}"
 
 
-def _first_leaf(exc: BaseException) -> BaseException:
+def _leaves(exc: BaseException) -> list[BaseException]:
     """Hypothesis reports several distinct failures as an exception group."""
-    # Duck-typed: Python 3.10 has only the exceptiongroup backport.
-    while type(exc).__name__.endswith("ExceptionGroup") and getattr(exc, "exceptions", None):
-        exc = exc.exceptions[0]
-    return exc
+    # Duck-typed: Python 3.10 has only the exceptiongroup backport; hypothesis's
+    # FlakyFailure is a group too.
+    group = isinstance(exc, getattr(builtins, "BaseExceptionGroup", ())) or type(exc).__name__.endswith("ExceptionGroup")
+    if group and getattr(exc, "exceptions", None):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
 
 
 def _counterexample(exc: BaseException) -> str:

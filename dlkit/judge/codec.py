@@ -116,6 +116,16 @@ def _device_of(t: torch.Tensor) -> str:
     return "cpu" if t.device.type == "cpu" else str(t.device)
 
 
+def noncontiguous(t: torch.Tensor) -> torch.Tensor:
+    """The same values in a non-contiguous layout (the strides of a transpose,
+    or every other element of a wider tensor for one dimension): what a
+    graders' non-contiguous input looks like on the other side of the channel."""
+    if t.dim() >= 2 and t.shape[-1] > 1 and t.shape[-2] > 1:
+        return t.transpose(-1, -2).contiguous().transpose(-1, -2)
+    wide = torch.stack([t, torch.zeros_like(t)], dim=-1)
+    return wide[..., 0]
+
+
 # ---------------------------------------------------------------------------
 # Encoding and decoding
 
@@ -146,7 +156,7 @@ class Encoder:
         return {
             "$": "tensor", "dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
             "blob": self.blob(tensor_bytes(t)), "grad": bool(t.requires_grad), "device": _device_of(t),
-            "param": type(t) is torch.nn.Parameter, "id": ref,
+            "param": type(t) is torch.nn.Parameter, "id": ref, "nc": not t.is_contiguous(),
         }
 
     def __call__(self, value: Any) -> Any:
@@ -228,6 +238,8 @@ class Decoder:
     def _decode(self, kind: str, node: dict[str, Any]) -> Any:
         if kind == "tensor":
             t = tensor_from(node["dtype"], node["shape"], self.blob(node["blob"]), str(node.get("device", "cpu")))
+            if node.get("nc") is True and t.numel() > 1:
+                t = noncontiguous(t)
             if node.get("grad") and (t.is_floating_point() or t.is_complex()):
                 t.requires_grad_(True)
             if node.get("param") and (t.is_floating_point() or t.is_complex()):
