@@ -7,7 +7,7 @@ import pytest
 
 import instructor
 from dlkit.grading.plugin import is_hidden, seed_of
-from dlkit.grading.runner import grade, grader_modules, hidden_file
+from dlkit.grading.runner import grade, grader_modules, hidden_files
 
 
 def _item(module: str) -> SimpleNamespace:
@@ -26,7 +26,7 @@ def test_hidden_tests_get_their_own_grading_seed(monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize("module", grader_modules())
 def test_every_module_has_both_layers(module: str) -> None:
-    assert hidden_file(module).is_file(), f"{module} has no instructor-only graders"
+    assert hidden_files(module), f"{module} has no instructor-only graders"
     public = grade([module], "solutions", collect_only=True)
     both = grade([module], "solutions", collect_only=True, hidden=True)
     assert not public.errors and not both.errors, public.errors + both.errors

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -28,23 +29,37 @@ HIDDEN_ROOT = GRADERS_ROOT.parent / "instructor"
 INI = Path(__file__).with_name("grading.ini")
 
 
+_MODULE_LINE = re.compile(r"""^MODULE\s*=\s*["']([\w/]+)["']""", re.MULTILINE)
+
+
+def _module_of(path: Path, root: Path) -> str:
+    """The graded module a grader file declares (its MODULE constant); a file
+    without one grades the module of its name (test_dropout.py: hw1/dropout)."""
+    found = _MODULE_LINE.search(path.read_text(encoding="utf-8"))
+    return found.group(1) if found else f"{path.parent.relative_to(root).as_posix()}/{path.stem.removeprefix('test_')}"
+
+
+def _files_by_module(root: Path) -> dict[str, list[Path]]:
+    files: dict[str, list[Path]] = {}
+    for path in sorted(root.glob("*/test_*.py")):
+        files.setdefault(_module_of(path, root), []).append(path)
+    return files
+
+
 def grader_modules() -> list[str]:
     """Every graded module, e.g. ['hw7/conditional_gan'], in a stable order."""
-    return sorted(
-        f"{p.parent.relative_to(GRADERS_ROOT).as_posix()}/{p.stem.removeprefix('test_')}"
-        for p in GRADERS_ROOT.glob("*/test_*.py")
-    )
+    return sorted(_files_by_module(GRADERS_ROOT))
 
 
-def grader_file(module: str) -> Path:
-    """graders/hw7/test_conditional_gan.py for 'hw7/conditional_gan'."""
-    folder, name = module.rsplit("/", 1)
-    return GRADERS_ROOT / folder / f"test_{name}.py"
+def grader_files(module: str) -> list[Path]:
+    """The public grader files of a module: graders/hw7/test_word2vec.py and
+    any other graders/hw7/test_*.py whose MODULE is 'hw7/word2vec'."""
+    return _files_by_module(GRADERS_ROOT).get(module, [])
 
 
-def hidden_file(module: str) -> Path:
-    """instructor/hw7/test_conditional_gan.py for 'hw7/conditional_gan' (it may not exist)."""
-    return HIDDEN_ROOT / grader_file(module).relative_to(GRADERS_ROOT)
+def hidden_files(module: str) -> list[Path]:
+    """The instructor-only grader files of a module (there may be none)."""
+    return _files_by_module(HIDDEN_ROOT).get(module, []) if HIDDEN_ROOT.is_dir() else []
 
 
 def hidden_available() -> bool:
@@ -54,9 +69,9 @@ def hidden_available() -> bool:
 
 def pytest_args(modules: list[str], items: list[str] | None = None, hidden: bool = False) -> list[str]:
     args = ["-c", str(INI), "--rootdir", str(INI.parent), "-p", "dlkit.grading.plugin", "-q"]
-    args += [str(grader_file(m)) for m in modules]
+    args += [str(f) for m in modules for f in grader_files(m)]
     if hidden:
-        args += [str(hidden_file(m)) for m in modules if hidden_file(m).is_file()]
+        args += [str(f) for m in modules for f in hidden_files(m)]
     for item in items or []:
         args += ["--dlkit-item", item]
     return args
