@@ -32,3 +32,17 @@ c.Execute.kernel_name = "python3"
 # The autograder cells decide the points themselves (partial credit from the
 # cell's last value); nbgrader's default stub for solution cells is kept.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# An instructor's terminal shows nbgrader's own messages only. SQLAlchemy
+# warns about how nbgrader's gradebook code uses its sessions (nothing an
+# instructor can act on), and the grading kernel logs a notice that it talks
+# to nbgrader over TCP on this machine.
+import warnings  # noqa: E402
+
+try:
+    from sqlalchemy.exc import SAWarning
+except ImportError:  # nbgrader without SQLAlchemy cannot happen; a config file must not fail
+    pass
+else:
+    warnings.filterwarnings("ignore", category=SAWarning, module="nbgrader")
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]

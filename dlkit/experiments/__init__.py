@@ -7,7 +7,6 @@ is run, so listing experiments never imports torch-heavy code.
 from __future__ import annotations
 
 import importlib
-import sys
 
 EXPERIMENTS: dict[str, str] = {
     "hw1/fashion_mlp": "dlkit.experiments.fashion_mlp",
@@ -31,11 +30,9 @@ def run_experiment(target: str, argv: list[str]) -> int:
     """
     dotted = EXPERIMENTS.get(target)
     if dotted is None:
-        print(
-            f"dlkit run: unknown experiment {target!r}; known experiments: "
-            + ", ".join(sorted(EXPERIMENTS)),
-            file=sys.stderr,
-        )
-        return 2
+        from dlkit.cliparse import usage_error
+
+        return usage_error(f"unknown experiment {target!r}: expected one of "
+                           + ", ".join(sorted(EXPERIMENTS)), "dlkit run")
     module = importlib.import_module(dotted)
     return int(module.run(list(argv)))

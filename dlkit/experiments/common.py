@@ -28,10 +28,20 @@ class Exit(Exception):
 def command(body: Callable[[], int | None]) -> int:
     """Run an experiment's body and return its exit status (0 when it returns None)."""
     try:
-        return int(body() or 0)
+        try:
+            return int(body() or 0)
+        except (Exit, NotImplementedError):
+            raise
+        except Exception as exc:
+            where = student_line(exc)
+            if not where:  # not the student's code: a fault of the experiment itself, in full
+                raise
+            raise Exit(1, f"your code raised {type(exc).__name__}: {exc}\n  at {where}\n"
+                          "(`dlkit check` grades it and says which property fails)") from None
     except Exit as exc:
         if exc.message:
-            print(exc.message, file=sys.stderr)
+            # A usage error reads as every dlkit usage error does.
+            print(f"dlkit: error: {exc.message}" if exc.status == 2 else exc.message, file=sys.stderr)
         return exc.status
 
 
@@ -112,3 +122,15 @@ def students_code(impl: str) -> Iterator[None]:
         yield
     except NotImplementedError:
         raise Exit(1, f"{not_implemented_reason()} ({impl_loader.describe(impl)})") from None
+
+
+def student_line(exc: BaseException) -> str:
+    """'file.py, line N: code' for the innermost frame of the student's code
+    in `exc`'s traceback; '' when none of it is the student's."""
+    from dlkit.grading.messages import student_frame
+
+    frame = student_frame(exc)
+    if frame is None:
+        return ""
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f"{frame.filename.rsplit('/', 1)[-1]}, line {frame.lineno}{code}"

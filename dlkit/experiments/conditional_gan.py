@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
+from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
     Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
@@ -221,7 +222,7 @@ def _check_scalar(loss: Any, where: str) -> None:
 def _parser() -> argparse.ArgumentParser:
     from dlkit.data import DATASETS
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="dlkit run hw7/conditional_gan",
         description="Train the hw7 conditional GAN and save sample grids and loss curves.",
     )

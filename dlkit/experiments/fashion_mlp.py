@@ -33,6 +33,7 @@ from typing import Any, Callable
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
+from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
     Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
@@ -200,7 +201,7 @@ def _run_names(text: str) -> tuple[str, ...]:
 def _parser() -> argparse.ArgumentParser:
     from dlkit.data import DATASETS
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="dlkit run hw1/fashion_mlp",
         description="Train the hw1 MLPs (plain, overfitting, augmented, weight decay) and save "
                     "their train and test loss curves.",

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
     add_impl_option, command, load_impl, not_implemented_reason, parse_args, positive_int,
 )
@@ -74,7 +75,7 @@ def summary(histories: dict[str, dict[str, list[float]]], threshold: float) -> s
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="dlkit run hw1/optimizers",
         description="Train the hw1 two-layer network with each hand-written optimiser at learning "
         "rates 1e-4, 1e-3, 1e-2 and 1e-1 and plot the loss curves.",

@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 
+from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
     Exit, add_impl_option, check_device, command, load_impl, non_negative_int, parse_args, positive_float,
     positive_int, students_code,
@@ -163,7 +164,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="dlkit run hw7/optuna_search",
         description="Tune the hw7 CNN with Optuna (parts b and c), retrain the best configuration, report its "
                     "test accuracy and the hyperparameter importances, and plot the studies.",

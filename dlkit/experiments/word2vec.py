@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 
+from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
     Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
@@ -113,7 +114,7 @@ def run_corpus_experiment(
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="dlkit run hw7/word2vec",
         description="Train the hw7 skip-gram on gensim's Lee corpus, score it on WordSim-353 "
                     "and SimLex-999 and save a 2-D projection of chosen words.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import re
+import sysconfig
 import traceback
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from dlkit.grading.checks import GradingFailure
 from dlkit.judge import RemoteError, WorkerFailed
 
 # Frames in these places are machinery, not the student's code.
-_NOT_STUDENT = ("site-packages", "/graders/", "/dlkit/", "<frozen", "/torch/", "/hypothesis/")
+_NOT_STUDENT = ("site-packages", "/graders/", "/dlkit/", "<frozen", "/torch/", "/hypothesis/",
+                sysconfig.get_paths()["stdlib"] + "/")
 
 
 def explain(exc: BaseException) -> str:
@@ -83,12 +85,17 @@ def _counterexample(exc: BaseException) -> str:
     return ""
 
 
-def _where(exc: BaseException) -> str:
-    """' (at file.py, line N: code)' for the innermost frame in student code."""
+def student_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The innermost frame of `exc`'s traceback in the student's code."""
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if not any(part in f.filename for part in _NOT_STUDENT)]
-    if not own:
+    return own[-1] if own else None
+
+
+def _where(exc: BaseException) -> str:
+    """' (at file.py, line N: code)' for the innermost frame in student code."""
+    frame = student_frame(exc)
+    if frame is None:
         return ""
-    frame = own[-1]
     code = f": {frame.line.strip()}" if frame.line else ""
     return f"\n  at {Path(frame.filename).name}, line {frame.lineno}{code}"

@@ -19,7 +19,7 @@ import unittest
 import warnings
 import zlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -100,13 +100,17 @@ class Recorder:
     JSON lines to a file, so a grading run killed half-way still tells which
     tests finished."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None,
+                 listener: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.path = Path(path) if path else None
+        self.listener = listener  # told of every record as it is made (progress on a terminal)
         self.collected: list[dict[str, Any]] = []
         self.results: dict[str, dict[str, Any]] = {}
         self.collection_errors: list[str] = []
 
     def _emit(self, record: dict[str, Any]) -> None:
+        if self.listener is not None:
+            self.listener(record)
         if self.path is not None:
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record) + "\n")
@@ -173,6 +177,14 @@ def seed_of(item: pytest.Item) -> int:
     from instructor import GRADING_SEED
 
     return zlib.crc32(f"{GRADING_SEED}:{item.nodeid}".encode()) & 0x7FFFFFFF
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Test ids that read as the handout does: test_x[float64], not test_x[dtype0]."""
+    text = str(val)
+    if type(val).__name__ in ("dtype", "device") and text.startswith(("torch.", "cpu", "cuda")):
+        return text.removeprefix("torch.")
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

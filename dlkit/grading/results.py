@@ -96,27 +96,51 @@ class Results:
             "items": [i.to_json() for i in self.items],
         }
 
-    def table(self, width: int = 100) -> str:
-        """The scoreboard for people: one row per item."""
-        rows = [("module", "item", "points", "max", "first failing property")]
-        for i in self.items:
-            failure = i.first_failure.splitlines()[0] if i.first_failure else ""
-            rows.append((i.module, i.item, _num(i.score), _num(i.max_score), failure))
-        rows.append(("", "total", _num(self.score), _num(self.max_score), ""))
-        widths = [max(len(r[c]) for r in rows) for c in range(4)]
-        lines = []
-        for r in rows:
-            head = "  ".join(
-                r[c].ljust(widths[c]) if c < 2 else r[c].rjust(widths[c]) for c in range(4)
-            )
-            room = max(20, width - len(head) - 2)
-            tail = r[4] if len(r[4]) <= room else r[4][: room - 1] + "…"
-            lines.append(f"{head}  {tail}".rstrip())
-        rule = "-" * max(len(line) for line in lines)  # under the header and above the total
-        lines[1:1] = [rule]
-        lines.insert(len(lines) - 1, rule)
+    def first_failure(self) -> tuple[ItemResult, TestResult] | None:
+        """The first failing test, in scoreboard order."""
+        return next(((i, t) for i in self.items for t in i.tests if not t.passed), None)
+
+    def table(self, width: int | None = None) -> str:
+        """The scoreboard for people: one row per item, a subtotal per module
+        when there are several, then the total. `width`: the terminal's width,
+        to which each row's first failure is cut (with …); None: in full."""
+        header = ("module", "item", "points", "max", "first failing property")
+        body: list[tuple[str, ...] | None] = []  # None: a rule
+        modules = list(dict.fromkeys(i.module for i in self.items))
+        for module in modules:
+            mine = [i for i in self.items if i.module == module]
+            for i in mine:
+                body.append((i.module, i.item, _num(i.score), _num(i.max_score), _headline(i)))
+            if len(modules) > 1:
+                body.append(("", f"{module} subtotal", _num(sum(i.score for i in mine)),
+                             _num(sum(i.max_score for i in mine)), ""))
+        rows = [header] + [r for r in body if r is not None]
+        total = ("", "total", _num(self.score), _num(self.max_score), "")
+        widths = [max(len(r[c]) for r in rows + [total]) for c in range(4)]
+
+        def line(r: tuple[str, ...]) -> str:
+            head = "  ".join(r[c].ljust(widths[c]) if c < 2 else r[c].rjust(widths[c]) for c in range(4))
+            tail = r[4]
+            if width is not None:
+                room = max(20, width - len(head) - 3)
+                tail = tail if len(tail) <= room else tail[: room - 1] + "…"
+            return f"{head}  {tail}".rstrip()
+
+        lines = [line(header)]
+        ruled = [line(r) for r in body if r is not None]
+        rule = "-" * min(max(len(x) for x in lines + ruled + [line(total)]), width or 10**6)
+        lines.append(rule)
+        for r in body:
+            lines.append(line(r))
+            if r is not None and r[1].endswith(" subtotal") and r is not body[-1]:
+                lines.append("")
+        lines += [rule, line(total)]
         lines.extend(f"error: {e.splitlines()[0] if e else e}" for e in self.errors)
         return "\n".join(lines)
+
+    def cut(self, width: int | None) -> bool:
+        """Whether table(width) shortens some row's failure."""
+        return width is not None and self.table(width) != self.table()
 
     def explanation(self) -> str:
         """Every failing test with its whole message, for people fixing their code."""
@@ -126,6 +150,13 @@ class Results:
                 if not t.passed:
                     out.append(f"✗ {i.item} · {t.name} (−{_num(t.points)}):\n  {t.message}")
         return "\n".join(out)
+
+
+def _headline(item: ItemResult) -> str:
+    """The first line of an item's first failure, without a leading "item: "
+    (a stub's message names its function, as the row already does)."""
+    text = item.first_failure.splitlines()[0] if item.first_failure else ""
+    return text.removeprefix(f"{item.item}: ")
 
 
 def _num(x: float) -> str:

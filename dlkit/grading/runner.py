@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from dlkit.grading.results import Results
 
@@ -62,6 +62,18 @@ def hidden_files(module: str) -> list[Path]:
     return _files_by_module(HIDDEN_ROOT).get(module, []) if HIDDEN_ROOT.is_dir() else []
 
 
+def item_order(module: str) -> list[str]:
+    """The module's functions and classes in the order the handout's stub
+    file defines them: the scoreboard's order of items."""
+    import ast
+
+    stub = GRADERS_ROOT.parent / "assignments" / f"{module}.py"
+    if not stub.is_file():
+        return []
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+
+
 def hidden_available() -> bool:
     """Whether this installation has the instructor-only graders."""
     return (HIDDEN_ROOT / "__init__.py").is_file()
@@ -103,6 +115,7 @@ def grade(
     limits: Limits | None = None,
     submission: Submission | None = None,
     hidden: bool = False,
+    progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> Results:
     """Grade `impl` (a package name or a submission directory) with the
     graders of `modules`, here; the submission itself runs only in its
@@ -110,6 +123,8 @@ def grade(
     students). `submission`: a running worker to grade with (its root must
     be `impl`), left running afterwards. `hidden`: also run the
     instructor-only graders (their tests are marked "hidden" in the results).
+    `progress`: called with each record as grading goes ({"event": "collected",
+    "tests": [...]}, then {"event": "result", "nodeid", "passed", ...} per test).
 
     Raises:
         FileNotFoundError: `hidden` is set and this installation has no
@@ -126,7 +141,7 @@ def grade(
                         submission=submission)
     if not collect_only:
         source.prestart()
-    recorder = Recorder()
+    recorder = Recorder(listener=progress)
     args = pytest_args(modules, items, hidden) + (["--collect-only"] if collect_only else [])
     sink = io.StringIO()
     import torch
@@ -140,6 +155,10 @@ def grade(
         torch.set_num_threads(threads)
         source.close()
     results = Results.from_records(recorder.collected, recorder.results.values(), recorder.collection_errors)
+    modules_order = {m: n for n, m in enumerate(modules)}
+    orders = {m: {name: n for n, name in enumerate(item_order(m))} for m in modules}
+    results.items.sort(key=lambda i: (modules_order.get(i.module, len(modules)),
+                                      orders.get(i.module, {}).get(i.item, 10**6)))
     submission = source.submission
     results.sandbox = submission.mode if submission is not None else sandbox
     results.restarts = list(submission.restarts) if submission is not None else []

@@ -327,12 +327,15 @@ def describe_error(exc: BaseException, root: Path) -> dict[str, Any]:
             code = f": {frame.line.strip()}" if frame.line else ""
             where = f"{Path(frame.filename).name}, line {frame.lineno}{code}"
             break
-    if isinstance(exc, SyntaxError) and exc.lineno:
-        where = f"{Path(exc.filename or '?').name}, line {exc.lineno}"
     try:
         message = str(exc)
     except Exception:
         message = "<the exception's message could not be read>"
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        # str() of a SyntaxError already ends with "(file, line N)": said once, in `where`, with the code.
+        code = f": {exc.text.strip()}" if isinstance(exc.text, str) and exc.text.strip() else ""
+        where = f"{Path(exc.filename or '?').name}, line {exc.lineno}{code}"
+        message = str(exc.msg)
     return {
         "type": type(exc).__name__, "mro": [c.__name__ for c in type(exc).__mro__],
         "message": message[:MAX_MESSAGE], "where": where[:500],
