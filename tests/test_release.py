@@ -3,6 +3,7 @@ stubs 0, and holds no solution text anywhere."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import site
 import subprocess
@@ -77,6 +78,18 @@ def test_release_installs_and_grades_stubs_zero(tmp_path: Path) -> None:
     hidden = subprocess.run([str(venv / "bin" / "dlkit"), "check", "--hidden"], cwd=out, env=env,
                             capture_output=True, text=True, timeout=120)
     assert hidden.returncode == 2 and "no instructor-only graders" in hidden.stderr, hidden.stderr
+    # Help offers only what students can use; the instructors' commands refuse with a reason.
+    dlkit = str(venv / "bin" / "dlkit")
+    top = subprocess.run([dlkit, "--help"], cwd=out, env=env, capture_output=True, text=True, timeout=120).stdout
+    listed = set(re.findall(r"^    (\w+)", top.split("COMMAND\n", 1)[1], re.MULTILINE))
+    assert listed == {"check", "run"}, top
+    check_help = subprocess.run([dlkit, "check", "--help"], cwd=out, env=env, capture_output=True, text=True,
+                                timeout=120).stdout
+    assert "solutions" not in check_help and "--hidden" not in check_help, check_help
+    for command in (["build"], ["release", str(tmp_path / "again")]):
+        refused = subprocess.run([dlkit, *command], cwd=out, env=env, capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2 and "student release does not include" in refused.stderr, refused.stderr
+        assert not (tmp_path / "again").exists()
     for command in (["grade", str(out)], ["gradescope", str(tmp_path / "autograder")]):  # instructors' tools
         refused = subprocess.run([str(venv / "bin" / "dlkit"), *command], cwd=out, env=env,
                                  capture_output=True, text=True, timeout=120)
