@@ -202,7 +202,7 @@ def cmd_release(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
     try:
         out = release(Path(args.dir), force=args.force)
-    except (FileExistsError, FileNotFoundError) as exc:
+    except (FileExistsError, FileNotFoundError, ValueError) as exc:
         return _usage_error(parser, str(exc))
     print(f"student release written to {out}")
     return 0

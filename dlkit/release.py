@@ -8,6 +8,7 @@ else: no ``solutions/``, no ``course/``, no tests.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,18 +67,30 @@ def release(out: Path, force: bool = False) -> Path:
     Raises:
         FileExistsError: `out` exists and force is False.
         FileNotFoundError: this checkout has no assignments to release.
+        ValueError: `out` lies inside a folder the release copies.
     """
-    if not (ROOT / "assignments").is_dir():
-        raise FileNotFoundError(f"{ROOT / 'assignments'} not found: run this from the instructors' repository")
-    out = Path(out)
-    if out.exists():
-        if not force:
-            raise FileExistsError(f"{out} exists: choose a new directory or pass --force")
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    if not (ROOT / "assignments").is_dir() or not (ROOT / "solutions").is_dir():
+        raise FileNotFoundError(f"{ROOT / 'solutions'} not found: run this from the instructors' repository")
+    out = Path(out).resolve()
     for package in PACKAGES:
-        shutil.copytree(ROOT / package, out / package, ignore=_IGNORE)
-    (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    (out / "pyproject.toml").write_text(_student_pyproject(pyproject), encoding="utf-8")
+        if out == ROOT / package or ROOT / package in out.parents:
+            raise ValueError(f"{out} is inside {package}/, which the release copies: choose a folder outside it")
+    if out.exists() and not force:
+        raise FileExistsError(f"{out} exists: choose a new directory or pass --force")
+    pyproject = _student_pyproject((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    # Written beside the target and moved into place when complete: a failure
+    # half-way leaves no half-written release behind.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        for package in PACKAGES:
+            shutil.copytree(ROOT / package, partial / package, ignore=_IGNORE)
+        (partial / "README.md").write_text(STUDENT_README, encoding="utf-8")
+        (partial / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        partial.rename(out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     return out

@@ -3,8 +3,8 @@ stubs 0, and holds no solution text anywhere."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import site
 import subprocess
 import sys
@@ -14,6 +14,7 @@ import pytest
 
 from dlkit.build import find_regions, sources
 from dlkit.release import release
+from tests.helpers import run_cli
 
 
 def solution_snippets() -> set[str]:
@@ -111,3 +112,13 @@ def test_release_installs_and_grades_stubs_zero(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "students do not receive the solutions" in json.loads(report.read_text())["items"][0]["tests"][0]["message"]
+
+
+def test_release_inside_a_copied_folder_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
+    from dlkit.release import ROOT as REPO
+
+    target = REPO / "graders" / "release-here"
+    proc = run_cli("release", str(target), timeout=60)
+    assert proc.returncode == 2 and "inside graders/" in proc.stderr and "Traceback" not in proc.stderr
+    assert not target.exists()
+    assert not [p for p in (REPO / "graders").iterdir() if p.name.startswith(".release-here")]
