@@ -6,6 +6,7 @@ headless server, in CI and from a terminal.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import torch
 # Figures are made without pyplot, so importing this module in a notebook
@@ -14,7 +15,8 @@ from matplotlib.figure import Figure
 
 
 def save_sample_grid(
-    images: torch.Tensor, path: str | Path, nrow: int, title: str | None = None
+    images: torch.Tensor, path: str | Path, nrow: int, title: str | None = None,
+    row_labels: Sequence[str] | None = None,
 ) -> Path:
     """Save a batch of images as one PNG grid.
 
@@ -24,6 +26,7 @@ def save_sample_grid(
         path: the PNG to write; missing parent directories are created.
         nrow: images per row of the grid.
         title: optional figure title.
+        row_labels: a label beside each row (e.g. its class), or None.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -42,7 +45,17 @@ def save_sample_grid(
     fig = Figure(figsize=(max(2.0, 0.6 * cols), max(2.0, 0.6 * rows + (0.4 if title else 0))))
     ax = fig.subplots()
     ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
-    ax.axis("off")
+    if row_labels is not None:
+        if len(row_labels) != rows:
+            raise ValueError(f"row_labels: expected {rows} labels, one per row, got {len(row_labels)}")
+        height = images.shape[-2] + 2  # make_grid's padding of 2
+        ax.set_yticks([2 + i * height + images.shape[-2] / 2 for i in range(rows)], list(row_labels))
+        ax.set_xticks([])
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+    else:
+        ax.axis("off")
     if title:
         ax.set_title(title)
     return _save(fig, path)
@@ -77,6 +90,45 @@ def save_loss_curves(
         ax.set_title(title)
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def epoch_curves_figure(runs: dict[str, dict[str, list[float]]], title: str) -> Figure:
+    """Loss and accuracy per epoch of one or more training runs, side by side.
+
+    Args:
+        runs: run name → {"train_loss", "test_loss", "train_accuracy",
+            "test_accuracy"}, one value per epoch (epoch 1 first).
+        title: the figure's title.
+
+    Returns:
+        The figure: one colour per run, training dashed, test solid, epochs
+        as whole numbers on the x axes.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(11, 4))
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    for colour, (name, curves) in enumerate(runs.items()):
+        for part, style in (("train", "--"), ("test", "-")):
+            for ax, kind in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+                values = list(curves.get(f"{part}_{kind}", []))
+                ax.plot(range(1, len(values) + 1), values, style, color=f"C{colour}", linewidth=1.2,
+                        marker="o" if len(values) < 12 else None, markersize=3, label=f"{name} {part}")
+    for ax, kind in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(kind)
+        ax.set_title(kind)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    acc_ax.set_ylim(0, 1)
+    acc_ax.legend(fontsize="small", ncol=1 if len(runs) < 3 else 2)
+    fig.suptitle(title)
+    return fig
+
+
+def save_epoch_curves(runs: dict[str, dict[str, list[float]]], path: str | Path, title: str) -> Path:
+    """Save :func:`epoch_curves_figure` as a PNG; returns ``path``."""
+    return _save(epoch_curves_figure(runs, title), path)
 
 
 def _save(fig: Figure, path: str | Path) -> Path:

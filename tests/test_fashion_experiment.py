@@ -134,3 +134,37 @@ def test_command_line_errors(tmp_path, capsys):
     assert run(["--runs", "plain,bogus"]) == 2
     assert "bogus" in capsys.readouterr().err
     assert run(["--impl", "solutions", "--device", "nonsense"]) == 2
+
+
+def test_the_learning_rate_decays_once_per_batch_to_zero(solutions):
+    from dlkit.experiments.fashion_mlp import DecayingLoader
+
+    model = solutions.build_mlp()
+    optimizer = solutions.make_optimizer(model, lr=0.05)
+    data = torch.utils.data.TensorDataset(torch.zeros(10, 784), torch.zeros(10, dtype=torch.long))
+    loader = DecayingLoader(data, batch_size=2)
+    loader.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: 1 - t / 5)
+    seen = [optimizer.param_groups[0]["lr"] for _ in loader]
+    assert seen == pytest.approx([0.05, 0.04, 0.03, 0.02, 0.01])
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0)
+    assert isinstance(loader, torch.utils.data.DataLoader) and loader.dataset is data  # students' len(loader.dataset)
+
+
+def test_epoch_figures_pair_train_and_test_by_colour_with_whole_epochs():
+    from dlkit.plots import epoch_curves_figure
+
+    curve = {k: [2.0, 1.0, 0.5] if "loss" in k else [0.2, 0.6, 0.8] for k in CURVES}
+    fig = epoch_curves_figure({"plain": curve, "augmented": curve}, title="every run: digits")
+    loss_ax, acc_ax = fig.axes
+    assert fig._suptitle.get_text() == "every run: digits"
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy"]
+    assert all(ax.get_xlabel() == "epoch" for ax in fig.axes)
+    for ax in fig.axes:
+        assert all(float(t).is_integer() for t in ax.get_xticks())
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        assert set(lines) == {"plain train", "plain test", "augmented train", "augmented test"}
+        assert list(lines["plain train"].get_xdata()) == [1, 2, 3]
+        for run in ("plain", "augmented"):
+            assert lines[f"{run} train"].get_color() == lines[f"{run} test"].get_color()
+            assert lines[f"{run} train"].get_linestyle() != lines[f"{run} test"].get_linestyle()
+        assert lines["plain test"].get_color() != lines["augmented test"].get_color()
