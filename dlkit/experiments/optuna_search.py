@@ -37,6 +37,7 @@ from dlkit.isolation import substituted
 PARTS = ("b", "c")
 SUMMARY = "summary.json"
 DESCRIPTION = {"b": "TPE sampler, no pruner", "c": "random sampler, median pruner"}
+QUICK = {"timeout": 20.0, "epochs": 3}
 
 
 def make_data(name: str = "digits", image_size: int = 16, root: str | Path = "data",
@@ -54,20 +55,61 @@ def make_data(name: str = "digits", image_size: int = 16, root: str | Path = "da
     raise ValueError(f"name: unknown dataset {name!r}; expected digits or cifar100")
 
 
+TIME_LIMIT = "stopped at the search's time limit"
+
+
+class WithDeadline:
+    """`data` whose training batches stop coming at `deadline` (time.monotonic()):
+    the trial then in progress ends there, pruned, at most one batch late.
+
+    Optuna checks its timeout only between trials, so a trial that starts
+    just before it would otherwise run to its end: a 60-second search ran
+    for minutes on 2 CPU cores.
+    """
+
+    def __init__(self, data: Any, deadline: float) -> None:
+        self._data, self._deadline = data, deadline
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._data, name)
+
+    def train_loader(self, *args: Any, **kwargs: Any) -> Any:
+        import optuna
+
+        loader, deadline = self._data.train_loader(*args, **kwargs), self._deadline
+
+        class Batches(type(loader)):  # type: ignore[misc]  # still the DataLoader the student expects
+            def __iter__(self) -> Any:
+                for batch in super().__iter__():
+                    if time.monotonic() > deadline:
+                        raise optuna.TrialPruned(TIME_LIMIT)
+                    yield batch
+
+        loader.__class__ = Batches
+        return loader
+
+
 def instrumented(impl: Any, worker: str) -> contextlib.AbstractContextManager[None]:
     """While active, the `objective` impl.run_study looks up records `worker`
-    as the trial's "worker" user attribute, and fails the trial (value nan)
-    instead of raising for a configuration whose pooling shrinks the images to
-    nothing (build_model's ValueError naming in_shape)."""
+    as the trial's "worker" user attribute, records a trial stopped by
+    WithDeadline as "stopped" (its user attribute), and fails the trial
+    (value nan) instead of raising for a configuration whose pooling shrinks
+    the images to nothing (build_model's ValueError naming in_shape)."""
     namespace = getattr(getattr(impl, "run_study", None), "__globals__", None) or {}
     original = namespace.get("objective")
     if original is None:
         return contextlib.nullcontext()
 
+    import optuna
+
     def objective(trial: Any, *args: Any, **kwargs: Any) -> float:
         trial.set_user_attr("worker", worker)
         try:
             return original(trial, *args, **kwargs)
+        except optuna.TrialPruned as exc:
+            if str(exc) == TIME_LIMIT:
+                trial.set_user_attr("stopped", TIME_LIMIT)
+            raise
         except ValueError as exc:
             if "in_shape" not in str(exc):
                 raise
@@ -100,8 +142,9 @@ def run_part(impl: Any, data: Any, part: str, timeout: float, *, epochs: int = 1
     sampler = optuna.samplers.TPESampler(seed=seed) if part == "b" else optuna.samplers.RandomSampler(seed=seed)
     pruner = None if part == "b" else optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
     start = time.perf_counter()
+    bounded = WithDeadline(data, time.monotonic() + timeout)
     with instrumented(impl, worker):
-        study = impl.run_study(data, timeout, sampler=sampler, pruner=pruner, epochs=epochs, storage=storage,
+        study = impl.run_study(bounded, timeout, sampler=sampler, pruner=pruner, epochs=epochs, storage=storage,
                                study_name=name, n_trials=n_trials, device=device, progress=progress)
     return study, time.perf_counter() - start
 
@@ -142,8 +185,9 @@ def report(impl: Any, data: Any, study: Any, part: str, elapsed: float, out: str
     keys and part, study_name, sampler, elapsed, test_accuracy, importances)."""
     s = summarise(study)
     s.update(part=part, study_name=study.study_name, sampler=DESCRIPTION[part], elapsed=elapsed, test_accuracy=None)
+    stopped = f" ({s['n_stopped']} stopped at the time limit)" if s["n_stopped"] else ""
     print(f"part {part} ({DESCRIPTION[part]}), study {study.study_name}: {s['n_trials']} trials in {elapsed:.1f} s: "
-          f"{s['n_complete']} completed, {s['n_pruned']} pruned, {s['n_failed']} failed")
+          f"{s['n_complete']} completed, {s['n_pruned']} pruned{stopped}, {s['n_failed']} failed")
     if s["best_value"] is None:
         print("  no completed trial: nothing to retrain")
     else:
@@ -154,7 +198,7 @@ def report(impl: Any, data: Any, study: Any, part: str, elapsed: float, out: str
     s["importances"], why = importances(study, seed)
     print("  importances: " + (why if s["importances"] is None else
                                ", ".join(f"{k} {v:.3f}" for k, v in s["importances"].items())))
-    for path in save_plots(study, out, part, seed, s["importances"] is not None):
+    for path in save_plots(study, out, part, seed, s["importances"] is not None, DESCRIPTION[part]):
         print(f"  figure: {path}")
     return s
 
@@ -175,14 +219,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--image-size", type=positive_int, default=None, help="digits only: image side (default: 16)")
     p.add_argument("--root", default="data", help="folder of the CIFAR-100 files (default: data)")
     p.add_argument("--download", action="store_true", help="download CIFAR-100 into --root if missing")
-    p.add_argument("--timeout", type=positive_float, default=60.0, help="seconds of search per part (default: 60)")
-    p.add_argument("--epochs", type=positive_int, default=10, help="epochs per trial and of the retraining")
+    p.add_argument("--quick", action="store_true",
+                   help=f"{QUICK['timeout']:g} s of search per part and {QUICK['epochs']} epochs per trial: both "
+                        "parts, the retraining and the figures in about a minute on 2 CPU cores")
+    p.add_argument("--timeout", type=positive_float, default=None,
+                   help="seconds of search per part (default: 60); the trial running then is stopped")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="epochs per trial and of the retraining (default: 10)")
     p.add_argument("--part", choices=("b", "c", "both"), default="both",
                    help="b: TPE, no pruner; c: random sampler and median pruner; both (default)")
     p.add_argument("--storage", default=None, help="share the studies: postgresql://user@host/db, "
                    "sqlite:///f.db or journal:PATH (default: in memory)")
     p.add_argument("--study-name", default="hw7-optuna-search",
-                   help="with --storage: the studies are NAME-b and NAME-c, or NAME with one part")
+                   help="the studies are NAME-b and NAME-c (with --storage and one part: NAME)")
     p.add_argument("--n-trials", type=non_negative_int, default=None,
                    help="cap on this run's trials per part; 0: run none, report on the --storage studies")
     p.add_argument("--worker", action="store_true", help="only run trials into --storage: no retraining, no figures")
@@ -211,6 +260,9 @@ def _main(argv: list[str] | None) -> None:
     from dlkit import impl as impl_loader
 
     args = parse_args(_parser(), argv)
+    preset = QUICK if args.quick else {"timeout": 60.0, "epochs": 10}
+    args.timeout = args.timeout if args.timeout is not None else preset["timeout"]
+    args.epochs = args.epochs if args.epochs is not None else preset["epochs"]
     if args.storage is None and (args.worker or args.n_trials == 0):
         raise Exit(2, "--worker and --n-trials 0 need --storage: the studies they share")
     if args.worker and args.n_trials == 0:
@@ -228,7 +280,7 @@ def _main(argv: list[str] | None) -> None:
         cause = f" ({exc.__cause__})" if isinstance(exc, ImportError) and exc.__cause__ else ""
         raise Exit(1, f"--storage: cannot use {shown(args.storage)}: {str(exc).splitlines()[0]}{cause}") from None
     parts = PARTS if args.part == "both" else (args.part,)
-    names = {p: None if storage is None else args.study_name if len(parts) == 1 else f"{args.study_name}-{p}"
+    names = {p: args.study_name if len(parts) == 1 and storage is not None else f"{args.study_name}-{p}"
              for p in parts}
     if args.n_trials == 0 and (missing := sorted(set(names.values()) - set(optuna.get_all_study_names(storage)))):
         raise Exit(2, f"--study-name: no study {', '.join(missing)} in {shown(args.storage)}")
