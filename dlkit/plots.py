@@ -6,7 +6,7 @@ headless server, in CI and from a terminal.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import torch
 # Figures are made without pyplot, so importing this module in a notebook
@@ -138,6 +138,70 @@ def _save(fig: Figure, path: str | Path) -> Path:
     return path
 
 
+def projection_figure(
+    points: torch.Tensor,
+    labels: list[str],
+    title: str | None = None,
+    groups: list[str] | None = None,
+    axis_labels: tuple[str, str] = ("first principal component", "second principal component"),
+) -> Figure:
+    """Labelled 2-D points (e.g. a PCA projection of word vectors) as a figure.
+
+    Args:
+        points: (N, 2) float tensor, on any device.
+        labels: N strings, written next to their points, placed so that no
+            two overlap (each tries a ring of positions around its point).
+        title: optional figure title.
+        groups: optional N group names; each group gets its own colour and
+            a legend entry.
+        axis_labels: what the x and y axes measure.
+
+    Returns:
+        The figure, drawn (its texts have their final positions).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if points.dim() != 2 or points.shape[1] != 2:
+        raise ValueError(f"points: expected shape (N, 2), got {tuple(points.shape)}")
+    if len(labels) != len(points) or (groups is not None and len(groups) != len(points)):
+        raise ValueError(f"labels and groups: expected {len(points)} entries each")
+    xy = points.detach().float().cpu()
+    fig = Figure(figsize=(8, 7))
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    names = groups if groups is not None else [""] * len(xy)
+    for name in dict.fromkeys(names):  # first-appearance order, for a stable legend
+        rows = [i for i, g in enumerate(names) if g == name]
+        ax.scatter(xy[rows, 0].numpy(), xy[rows, 1].numpy(), s=18, label=name or None)
+    if groups is not None:
+        ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    ax.grid(alpha=0.3)
+    canvas.draw()  # fixes the axes' limits, so that text extents are final
+    renderer = canvas.get_renderer()
+    taken: list[Any] = []
+    # Offsets in points: close around the marker first, then further out.
+    rings = [(r * dx, r * dy) for r in (4, 10, 18, 28) for dx, dy in
+             ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))]
+    for (x, y), label in zip(xy.tolist(), labels):
+        for dx, dy in rings:
+            text = ax.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=8,
+                               ha="left" if dx >= 0 else "right", va="bottom" if dy >= 0 else "top")
+            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in taken):
+                break
+            text.remove()
+        else:  # no free place on the rings: the first one, with a line to the point
+            text = ax.annotate(label, (x, y), xytext=rings[-1], textcoords="offset points", fontsize=8,
+                               arrowprops={"arrowstyle": "-", "linewidth": 0.5, "alpha": 0.5})
+            box = text.get_window_extent(renderer)
+        taken.append(box)
+    return fig
+
+
 def save_projection(
     points: torch.Tensor,
     labels: list[str],
@@ -145,39 +209,8 @@ def save_projection(
     title: str | None = None,
     groups: list[str] | None = None,
 ) -> Path:
-    """Save labelled 2-D points (e.g. a PCA projection of word vectors) as a PNG.
-
-    Args:
-        points: (N, 2) float tensor, on any device.
-        labels: N strings, written next to their points.
-        path: the PNG to write; missing parent directories are created.
-        title: optional figure title.
-        groups: optional N group names; each group gets its own colour and
-            a legend entry.
-
-    Returns:
-        ``path`` as a :class:`~pathlib.Path`.
-    """
-    if points.dim() != 2 or points.shape[1] != 2:
-        raise ValueError(f"points: expected shape (N, 2), got {tuple(points.shape)}")
-    if len(labels) != len(points) or (groups is not None and len(groups) != len(points)):
-        raise ValueError(f"labels and groups: expected {len(points)} entries each")
-    xy = points.detach().float().cpu()
-    fig = Figure(figsize=(8, 7))
-    ax = fig.subplots()
-    names = groups if groups is not None else [""] * len(xy)
-    for name in dict.fromkeys(names):  # first-appearance order, for a stable legend
-        rows = [i for i, g in enumerate(names) if g == name]
-        ax.scatter(xy[rows, 0].numpy(), xy[rows, 1].numpy(), s=18, label=name or None)
-    for (x, y), label in zip(xy.tolist(), labels):
-        # A small offset keeps the text off its marker.
-        ax.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
-    if groups is not None:
-        ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
-    return _save(fig, path)
+    """Save :func:`projection_figure` as a PNG; returns ``path``."""
+    return _save(projection_figure(points, labels, title, groups), path)
 
 
 def save_loss_curve_grid(

@@ -59,11 +59,13 @@ def test_command_line_runs_both_parts(tmp_path, capsys):
         assert result["n_complete"] >= 2, "the seeded runs complete at least two trials here"
         assert 0.0 <= result["test_accuracy"] <= 1.0 and 0.0 <= result["best_value"] <= 1.0
         assert result["best_params"]["optimizer"] in ("Adam", "RMSprop", "SGD") and result["elapsed"] > 0
-        assert result["importances"] and set(result["importances"]) <= set(result["best_params"])
-        for name in (f"history_{part}.png", f"importances_{part}.png"):
-            assert (out / name).read_bytes()[:8] == PNG_SIGNATURE
+        # Three trials are too few for importances: none reported, none plotted, and the reason printed.
+        assert result["importances"] is None and result["study_name"] == f"hw7-optuna-search-{part}"
+        assert (out / f"history_{part}.png").read_bytes()[:8] == PNG_SIGNATURE
+        assert not (out / f"importances_{part}.png").exists()
     assert summary["parts"]["b"]["best_params"] != summary["parts"]["c"]["best_params"]
-    assert "test accuracy" in printed.out and "b vs c" in printed.out and "importances:" in printed.out
+    assert "test accuracy" in printed.out and "b vs c" in printed.out
+    assert "importances: not reported: 3 completed trial(s)" in printed.out or "importances: not reported: 2" in printed.out
 
 
 def test_the_test_split_is_read_only_by_the_retraining(solutions, digits):

@@ -36,6 +36,20 @@ NEIGHBOURS = 5
 GENSIM_LIKE = {"min_count": 2, "sample": 1e-3, "shrink_window": True}
 
 
+def mean_random_similarity(vectors: torch.Tensor, pairs: int = 1000, seed: int = 0) -> float:
+    """The mean cosine similarity of `pairs` random pairs of rows of `vectors`
+    (N, D): near 0 for embeddings that tell words apart, near 1 when every
+    vector still points the same way (too little training)."""
+    x = torch.nn.functional.normalize(vectors.detach().float().cpu(), dim=1)
+    idx = torch.randint(0, len(x), (pairs, 2), generator=torch.Generator().manual_seed(seed))
+    keep = idx[:, 0] != idx[:, 1]
+    return float((x[idx[keep, 0]] * x[idx[keep, 1]]).sum(dim=1).mean()) if bool(keep.any()) else 1.0
+
+
+# Above this mean similarity of random word pairs, neighbours say nothing.
+COLLAPSED = 0.9
+
+
 def pca_2d(vectors: torch.Tensor) -> torch.Tensor:
     """(N, D) float vectors → (N, 2) float32 coordinates on the two principal axes."""
     x = vectors.detach().float().cpu()
@@ -87,6 +101,11 @@ def run_corpus_experiment(
     print(f"trained in {seconds:.1f} s: {len(vocab.stoi)} words{trend}")
 
     embeddings = model.in_embed.weight.detach().float().cpu()
+    alike = mean_random_similarity(embeddings, seed=args.seed)
+    if alike > COLLAPSED:
+        print(f"note: training was too short to mean anything yet: two random words have a cosine similarity "
+              f"of {alike:.2f} on average (every vector still points the same way), so every neighbour below is "
+              f"about 1.00; train for more epochs (the default is 40)")
     for name, pairs in benchmarks.items():
         rho, coverage, used = evaluate_similarity(embeddings, vocab.stoi, pairs)
         print(f"{name:>10}: Spearman {rho:.3f} on {used} of {len(pairs)} pairs "
@@ -108,7 +127,8 @@ def run_corpus_experiment(
         points = pca_2d(embeddings[torch.tensor([vocab.stoi[w] for w in labels])])
         path = save_projection(
             points, labels, Path(args.out) / PROJECTION, groups=groups,
-            title=f"skip-gram on the Lee corpus ×{args.repeat}, {args.epochs} epochs: PCA",
+            title=f"skip-gram on the Lee corpus ×{args.repeat}, {args.epochs} epochs: the query words and "
+                  f"their {NEIGHBOURS} nearest neighbours, PCA",
         )
         print(f"projection: {path}")
 
