@@ -162,3 +162,38 @@ def test_an_experiment_on_wrong_code_shows_the_students_line_not_a_traceback(tmp
 def test_parametrised_tests_are_named_by_dtype() -> None:
     proc = run_cli("check", "hw1/dropout::inverted_dropout", "-v")
     assert "[float32]" in proc.stdout and "[dtype0]" not in proc.stdout, proc.stdout
+
+
+def _parsers() -> dict[str, "argparse.ArgumentParser"]:
+    import argparse
+    import importlib
+
+    from dlkit.cli import build_parser
+    from dlkit.experiments import EXPERIMENTS
+
+    top = build_parser()
+    found = {"dlkit": top}
+    for action in top._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found.update({f"dlkit {name}": p for name, p in action.choices.items() if p.add_help})
+    for name, dotted in EXPERIMENTS.items():
+        found[f"dlkit run {name}"] = importlib.import_module(dotted)._parser()
+    return found
+
+
+@pytest.mark.parametrize("command", sorted(_parsers()))
+def test_every_argument_says_what_it_is_for(command: str) -> None:
+    import argparse
+
+    parser = _parsers()[command]
+    silent = [a.dest for a in parser._actions if not a.help and not isinstance(a, argparse._SubParsersAction)]
+    assert not silent, f"{command}: no help text for {silent}"
+
+
+@pytest.mark.parametrize("target", ["hw1/fashion_mlp", "hw1/optimizers", "hw7/conditional_gan",
+                                    "hw7/optuna_search", "hw7/word2vec"])
+def test_every_experiment_has_a_quick_run(target: str) -> None:
+    from dlkit.experiments import EXPERIMENTS
+
+    assert target in EXPERIMENTS
+    assert "--quick" in _parsers()[f"dlkit run {target}"].format_help()

@@ -101,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     from dlkit.grading.runner import grader_modules
 
     parser = argparse.ArgumentParser(prog="python -m dlkit.classroom.gradescope")
-    parser.add_argument("submission")
-    parser.add_argument("results")
-    parser.add_argument("--module", action="append", default=[])
+    parser.add_argument("submission", help="the folder Gradescope unpacked the student's files into")
+    parser.add_argument("results", help="the results.json file to write")
+    parser.add_argument("--module", action="append", default=[], help="a module to grade (repeatable)")
     args = parser.parse_args(argv)
     entry = read_entry(Path(args.submission), grader_modules())
     modules = args.module or entry.modules

@@ -17,6 +17,9 @@ from typing import Any, Callable, Iterator
 import torch
 
 
+SEED_HELP = "seeds the initialisation, the data order and the sampling (default: 0)"
+
+
 class Exit(Exception):
     """Stop the command with `status`, printing `message` (if any) to stderr."""
 

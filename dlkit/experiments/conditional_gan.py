@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
+    SEED_HELP, Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
 
 SAMPLES_PER_CLASS = 8
@@ -245,11 +245,11 @@ def _parser() -> argparse.ArgumentParser:
                         f"{QUICK['batch_size']} at lr {QUICK['lr']:g} (about a minute on 2 CPU cores)")
     p.add_argument("--epochs", type=positive_int, default=20, help="passes over the data (default: 20)")
     p.add_argument("--steps", type=positive_int, default=None, help="stop after this many steps")
-    p.add_argument("--batch-size", type=positive_int, default=128)
-    p.add_argument("--z-dim", type=positive_int, default=64)
-    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--batch-size", type=positive_int, default=128, help="images per step (default: 128)")
+    p.add_argument("--z-dim", type=positive_int, default=64, help="length of the noise vector (default: 64)")
+    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate of both networks (default: 0.0002)")
     p.add_argument("--device", default=None, help="e.g. cpu or cuda (default: cuda if present)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--out", default="runs/conditional_gan", help="output folder for the PNG files")
     p.add_argument("--display-step", type=int, default=None,
                    help="steps between sample grids (0: final grid only; default: grids at 1/4, 1/2, 3/4 "

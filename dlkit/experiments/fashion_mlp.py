@@ -37,7 +37,7 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
+    SEED_HELP, Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
 
 RUNS = ("plain", "overfitting", "augmented", "weight_decay")
@@ -253,7 +253,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="network of the augmented and weight_decay runs (default: overfitting)")
     p.add_argument("--limit", type=positive_int, default=None, help="use only this many training images")
     p.add_argument("--device", default=None, help="e.g. cpu or cuda (default: cuda if present)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--out", default="runs/fashion_mlp", help="output folder for the PNG and JSON files")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p

@@ -17,11 +17,12 @@ from typing import Any
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    add_impl_option, command, load_impl, not_implemented_reason, parse_args, positive_int,
+    SEED_HELP, add_impl_option, command, load_impl, not_implemented_reason, parse_args, positive_int,
 )
 
 LEARNING_RATES = (1e-4, 1e-3, 1e-2, 1e-1)
 FIGURE = "loss_curves.png"
+QUICK_STEPS = 200
 
 
 def run_all(
@@ -81,9 +82,11 @@ def _parser() -> argparse.ArgumentParser:
         "rates 1e-4, 1e-3, 1e-2 and 1e-1 and plot the loss curves.",
     )
     add_impl_option(p)
-    p.add_argument("--max-steps", type=positive_int, default=1000, help="steps per run at most (default: 1000)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"at most {QUICK_STEPS} steps per run: which rules and rates converge fast, in seconds")
+    p.add_argument("--max-steps", type=positive_int, default=None, help="steps per run at most (default: 1000)")
     p.add_argument("--threshold", type=float, default=0.1, help="stop below this loss (default: 0.1)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--out", default="runs/optimizers", help="output folder for the PNG file")
     return p
 
@@ -103,6 +106,8 @@ def _main(argv: list[str] | None) -> int:
     from dlkit.plots import save_loss_curve_grid
 
     args = parse_args(_parser(), argv)
+    if args.max_steps is None:
+        args.max_steps = QUICK_STEPS if args.quick else 1000
     impl = load_impl("hw1/optimizers", args.impl)
 
     print(f"training with {impl_loader.describe(args.impl)}")

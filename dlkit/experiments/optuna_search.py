@@ -27,7 +27,7 @@ import torch
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    Exit, add_impl_option, check_device, command, load_impl, non_negative_int, parse_args, positive_float,
+    SEED_HELP, Exit, add_impl_option, check_device, command, load_impl, non_negative_int, parse_args, positive_float,
     positive_int, students_code,
 )
 from dlkit.experiments.optuna_report import importances, save_plots, summarise
@@ -236,7 +236,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="cap on this run's trials per part; 0: run none, report on the --storage studies")
     p.add_argument("--worker", action="store_true", help="only run trials into --storage: no retraining, no figures")
     p.add_argument("--device", default=None, help="e.g. cpu or cuda (default: cuda if present)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--out", default="runs/optuna_search", help="output folder for the PNG and JSON files")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--verbose", action="store_true", help="show Optuna's INFO log lines")

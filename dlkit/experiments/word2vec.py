@@ -23,7 +23,7 @@ import torch
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
+    SEED_HELP, Exit, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
 )
 
 PROJECTION = "projection.png"
@@ -46,6 +46,7 @@ def mean_random_similarity(vectors: torch.Tensor, pairs: int = 1000, seed: int =
     return float((x[idx[keep, 0]] * x[idx[keep, 1]]).sum(dim=1).mean()) if bool(keep.any()) else 1.0
 
 
+QUICK = {"epochs": 10, "dim": 50}
 # Above this mean similarity of random word pairs, neighbours say nothing.
 COLLAPSED = 0.9
 
@@ -142,16 +143,19 @@ def _parser() -> argparse.ArgumentParser:
     add_impl_option(p)
     p.add_argument("--demo", action="store_true",
                    help="only run the module's main(): the notebook's toy corpus")
+    p.add_argument("--quick", action="store_true",
+                   help=f"{QUICK['epochs']} epochs of {QUICK['dim']}-dimensional vectors: neighbours that begin to "
+                        "make sense, in about a minute on 2 CPU cores")
     p.add_argument("--repeat", type=positive_int, default=1,
                    help="copies of the Lee corpus to train on (default: 1)")
-    p.add_argument("--epochs", type=positive_int, default=40,
+    p.add_argument("--epochs", type=positive_int, default=None,
                    help="passes over the corpus (default: 40, as many words as 5 passes over 8 copies)")
-    p.add_argument("--dim", type=positive_int, default=100, help="embedding size (default: 100)")
+    p.add_argument("--dim", type=positive_int, default=None, help="embedding size (default: 100)")
     p.add_argument("--window", type=positive_int, default=5,
                    help="context words on each side (default: 5)")
     p.add_argument("--lr", type=float, default=0.025, help="starting learning rate (default: 0.025)")
     p.add_argument("--device", default="cpu", help="e.g. cpu or cuda (default: cpu)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--out", default="runs/word2vec", help="output folder for the PNG")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -171,6 +175,9 @@ def _main(argv: list[str] | None) -> None:
     from dlkit import impl as impl_loader
 
     args = parse_args(_parser(), argv)
+    preset = QUICK if args.quick else {"epochs": 40, "dim": 100}
+    args.epochs = args.epochs or preset["epochs"]
+    args.dim = args.dim or preset["dim"]
     check_device(args.device)
     impl = load_impl("hw7/word2vec", args.impl)
     if not args.demo:
