@@ -77,7 +77,8 @@ def test_noncontiguous_keeps_values_and_breaks_the_layout(shape: tuple[int, ...]
 
 
 def test_the_codec_keeps_non_contiguity_and_contiguity() -> None:
-    for t in (noncontiguous(torch.randn(3, 4)), torch.randn(3, 4)):
+    odd_strides = (torch.tensor([1.5, 2.0])[::2], torch.tensor([[1.0, 2.0], [3.0, 4.0]])[:1, :1])
+    for t in (noncontiguous(torch.randn(3, 4)), torch.randn(3, 4), *odd_strides):
         enc = Encoder()
         node = enc(t)
         out = Decoder(enc.blobs)(node)

@@ -114,8 +114,8 @@ def call_keeping_inputs(fn_name: str, impl: Any, *args: Any, names: tuple[str, .
         same = t.shape == kept.shape and bool(torch.equal(t.detach(), kept) or (
             t.is_floating_point() and torch.equal(t.detach().isnan(), kept.isnan())
             and torch.equal(t.detach().nan_to_num(), kept.nan_to_num())))
-        check(same, f"{fn_name} must not change its input {name} in place: work on a new tensor "
-              f"(x * mask, torch.where, x.clone()) rather than assigning into {name} or calling its _ methods.",
+        check(same, f"{fn_name} must not change its input {name} in place: the caller's tensor must be left "
+              "as it was, and the result be a new tensor.",
               f"{name} before: {show(kept)}", f"{name} after: {show(t)}")
     return out
 
@@ -130,12 +130,11 @@ def check_like(fn_name: str, out: Any, like: Any, what: str, *, dtype: Any = "sa
     want_dtype = like.dtype if dtype == "same" else dtype
     check(out.dtype == want_dtype,
           f"{fn_name} must return {str(want_dtype).removeprefix('torch.')}"
-          + (" for a " + str(like.dtype).removeprefix("torch.") + " input (keep the input's dtype: "
-             "no .float(), no torch.tensor(...) without dtype=)" if dtype == "same" else "") + ".",
+          + (" for a " + str(like.dtype).removeprefix("torch.") + " input: the result keeps the input's dtype"
+             if dtype == "same" else "") + ".",
           f"{what} → {describe(out)}")
     check(out.device == like.device,
-          f"{fn_name} must return its result on the input's device ({like.device}): create new tensors "
-          "with device=x.device (or torch.zeros_like and friends), never a fixed device.",
+          f"{fn_name} must return its result on the input's device ({like.device}).",
           f"{what} → {describe(out)}")
     want_shape = tuple(like.shape) if shape == "same" else (None if shape is None else tuple(shape))
     if want_shape is not None:

@@ -87,7 +87,9 @@ def recv_frame(sock: socket.socket) -> tuple[Any, list[bytes]]:
 
 
 def tensor_bytes(t: torch.Tensor) -> bytes:
-    flat = t.detach().to("cpu").contiguous().reshape(-1)
+    # clone, not contiguous(): a one-element tensor with an odd stride counts as
+    # contiguous, yet cannot be viewed as bytes.
+    flat = t.detach().to("cpu").clone(memory_format=torch.contiguous_format).reshape(-1)
     if flat.numel() == 0:
         return b""
     return flat.view(torch.uint8).numpy().tobytes()
