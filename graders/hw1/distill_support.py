@@ -14,8 +14,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dlkit.grading.checks import fail
+from dlkit.device import default_device
+from dlkit.grading.checks import describe, fail
 from graders.hw1 import distillation_probes as probes
+# The same checks of layouts and inputs as for the dropout items.
+from graders.hw1.dropout_support import calls_text, on_layouts, tensor_call  # noqa: F401
+from graders.strategies import layouts
 
 
 def tolerance(dtype: torch.dtype, temperature: float = 1.0) -> float:
@@ -98,6 +102,44 @@ def logit_pairs(draw: st.DrawFn, scale: float = 3.0) -> tuple[torch.Tensor, torc
     teacher = (torch.randn(batch, classes, generator=gen, dtype=torch.float64) * scale).to(dtype)
     labels = torch.randint(0, classes, (batch,), generator=gen)
     return student, teacher, labels
+
+
+# A batch of one first (what hypothesis shrinks to), then layouts a transpose
+# can break: the leading dimensions of a 3-D or 4-D tensor cannot be merged
+# with .view once the last two are transposed.
+score_shapes = st.sampled_from([(1, 3), (3, 4), (2, 3, 4), (2, 2, 3, 5)])
+
+
+@st.composite
+def placed_scores(draw: st.DrawFn) -> tuple[torch.Tensor, bool]:
+    """(logits, strided): (..., C) logits of a drawn dtype on the grading
+    device (CUDA when present), and whether the item is also to be called
+    with them laid out non-contiguously."""
+    shape, dtype, strided = draw(score_shapes), draw(float_dtypes), draw(layouts)
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
+    logits = (torch.randn(shape, generator=gen, dtype=torch.float64) * 3).to(dtype)
+    return logits.to(default_device()), strided
+
+
+@st.composite
+def placed_batches(draw: st.DrawFn) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, bool]:
+    """(student, teacher, labels, strided): (B, C) logits of a drawn dtype and
+    (B,) int64 labels on the grading device, B = 1 among the batches, and
+    whether the item is also to be called with them laid out non-contiguously."""
+    batch, classes = draw(st.sampled_from([1, 3, 2])), draw(st.sampled_from([3, 2, 5]))
+    dtype, strided = draw(float_dtypes), draw(layouts)
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
+    student, teacher = ((torch.randn(batch, classes, generator=gen, dtype=torch.float64) * 3).to(dtype)
+                        for _ in range(2))
+    labels = torch.randint(0, classes, (batch,), generator=gen)
+    device = default_device()
+    return student.to(device), teacher.to(device), labels.to(device), strided
+
+
+def inputs_text(strided: bool, **named: Any) -> str:
+    """'student_logits: float64 (2, 3), temperature=2.0 (then …)': the inputs as a message shows them."""
+    parts = [f"{k}: {describe(v)}" if isinstance(v, torch.Tensor) else f"{k}={v}" for k, v in named.items()]
+    return ", ".join(parts) + (" (then the same values non-contiguous)" if strided else "")
 
 
 def teacher_task(device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -69,7 +69,7 @@ def soft_loss_gradients(impl: Any, calls: list[tuple[torch.Tensor, torch.Tensor,
     with substituted(impl, "soft_loss", {"soft_targets": spy_targets}):
         for student, teacher, temperature in calls:
             x = student.clone().requires_grad_(True)
-            loss = impl.soft_loss(x, teacher, temperature)
+            loss = impl.soft_loss(x, teacher.clone(), temperature)
             entry: dict[str, Any] = {"what": _describe(loss), "value": None, "grad": None}
             if isinstance(loss, torch.Tensor) and loss.requires_grad and loss.numel() == 1:
                 entry["value"] = float(loss.detach())
@@ -100,7 +100,9 @@ def train_student(
     bad = None
     with substituted(impl, "distillation_loss", {"soft_targets": spy_targets, "soft_loss": spy_soft}):
         for _ in range(steps):
-            loss = impl.distillation_loss(x @ weight + bias, teacher, labels, temperature, alpha)
+            # Fresh copies each step: a change made in place to the inputs is
+            # graded on its own (test_distillation_layout), not through the training.
+            loss = impl.distillation_loss(x @ weight + bias, teacher.clone(), labels.clone(), temperature, alpha)
             if not (isinstance(loss, torch.Tensor) and loss.requires_grad and loss.numel() == 1
                     and math.isfinite(float(loss.detach()))):
                 bad = _describe(loss)
@@ -126,9 +128,11 @@ _ALONE = {
 def values(impl: Any, fn_name: str, calls: list[tuple]) -> dict[str, Any]:
     """impl.`fn_name`(*args) for each args of `calls`, in one round trip, with
     the spies in place of the items it calls: {"values": [...]}, or
-    {"missing": why} when there is no such function."""
+    {"missing": why} when there is no such function. Each call gets its own
+    copies of the tensors, so a change one call makes to its inputs cannot
+    reach the next (changes in place are graded on their own, judge-side)."""
     fn = getattr(impl, fn_name, None)
     if fn is None or not callable(fn):
         return {"missing": "missing" if fn is None else type(fn).__name__}
     with substituted(impl, fn_name, _ALONE[fn_name]):
-        return {"values": [fn(*args) for args in calls]}
+        return {"values": [fn(*[a.clone() if isinstance(a, torch.Tensor) else a for a in args]) for args in calls]}

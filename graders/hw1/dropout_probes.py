@@ -23,14 +23,15 @@ def spy_inverted(activations: torch.Tensor, mask: torch.Tensor, p: float) -> tor
 
 @in_worker
 def forward_draws(impl: Any, x: torch.Tensor, p: float, draws: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """dropout_forward(x, p, True, generator) `draws` times with one generator
-    and the spy in place of inverted_dropout: (outputs, masks), each
+    """dropout_forward(x, p, True) `draws` times after seeding the global
+    generator (the `generator` argument is an extension graded on its own),
+    with the spy in place of inverted_dropout: (outputs, masks), each
     (draws, *x.shape)."""
-    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
     outputs, masks = [], []
     with substituted(impl, "dropout_forward", {"inverted_dropout": spy_inverted}):
         for _ in range(draws):
-            out, mask = impl.dropout_forward(x, p, True, gen)
+            out, mask = impl.dropout_forward(x, p, True)
             outputs.append(torch.as_tensor(out, dtype=x.dtype))
             masks.append(torch.as_tensor(mask, dtype=x.dtype))
     return torch.stack(outputs), torch.stack(masks)

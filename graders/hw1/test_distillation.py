@@ -8,19 +8,19 @@ that differentiate through the student's code run in the worker.
 Exact values are checked on worked examples whose expected values are stored
 below as numbers (the reference solution's, computed ahead, both inline and
 through the spies); on drawn inputs the graders check properties, comparing
-the student's functions with themselves.
+the student's functions with themselves. distillation_loss is graded in
+test_distillation_loss.py, what every item keeps whatever its inputs' dtype,
+device and layout in test_distillation_layout.py.
 """
 from __future__ import annotations
 
 import math
 
 import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlkit.device import default_device
-from dlkit.grading.checks import call, check, describe, fail, graded, show
+from dlkit.grading.checks import call_keeping_inputs, check, describe, graded, show
 from graders.hw1 import distill_support as support
 from graders.hw1 import distillation_probes as probes
 
@@ -35,7 +35,7 @@ MODULE = "hw1/distillation"
 def test_soft_targets_worked_example(impl):
     logits = torch.tensor([[2.0, 1.0, 0.0]])
     for temperature, want in ((1.0, [0.665, 0.245, 0.090]), (2.0, [0.506, 0.307, 0.186])):
-        out = call("soft_targets", impl, logits, temperature)
+        out = call_keeping_inputs("soft_targets", impl, logits, temperature, names=("logits",))
         check(
             isinstance(out, torch.Tensor) and out.shape == (1, 3),
             "soft_targets must return a tensor of the logits' shape.",
@@ -53,7 +53,7 @@ def test_soft_targets_worked_example(impl):
 def test_soft_targets_properties(impl, lead, classes, temperature, dtype, seed):
     logits, gen = support.drawn_logits(lead, classes, dtype, seed)
     shift = torch.randn(*lead, 1, generator=gen, dtype=torch.float64).to(dtype) * 5
-    out = call("soft_targets", impl, logits, temperature)
+    out = call_keeping_inputs("soft_targets", impl, logits, temperature, names=("logits",))
     given_ = f"logits {show(logits)} ({describe(logits)}), T={temperature}"
     check(
         isinstance(out, torch.Tensor) and out.shape == logits.shape and out.dtype == dtype,
@@ -69,7 +69,7 @@ def test_soft_targets_properties(impl, lead, classes, temperature, dtype, seed):
     )
     perm = torch.randperm(classes, generator=gen)
     shifted, permuted, scaled = (
-        call("soft_targets", impl, z, t)
+        call_keeping_inputs("soft_targets", impl, z, t, names=("logits",))
         for z, t in ((logits + shift, temperature), (logits[..., perm], temperature), (2 * logits, 2 * temperature))
     )
     check(
@@ -92,24 +92,29 @@ def test_soft_targets_properties(impl, lead, classes, temperature, dtype, seed):
     )
 
 
-@graded("soft_targets", points=1)
-def test_soft_targets_flatter_and_stable(impl):
+@graded("soft_targets", points=0.5)
+def test_soft_targets_flatter_when_hotter(impl):
     logits = torch.tensor([[3.0, 1.0, 0.0, -2.0]])
     entropies = []
     for temperature in (0.5, 1.0, 4.0, 20.0):
-        p = call("soft_targets", impl, logits, temperature).double()
+        p = support.tensor_call("soft_targets", impl, logits, temperature, names=("logits",)).double()
         entropies.append(-(p * p.clamp_min(1e-300).log()).sum().item())
     check(
         all(a < b for a, b in zip(entropies, entropies[1:])),
         "a higher temperature must give a flatter (higher-entropy) distribution.",
         f"logits {logits.tolist()}, T = 0.5, 1, 4, 20 → entropies {[round(e, 4) for e in entropies]}",
     )
+
+
+@graded("soft_targets", points=0.5)
+def test_soft_targets_stable_for_large_logits(impl):
+    # The module's contract (stated in the handout's notebook), graded on its own.
     big = torch.tensor([[1000.0, 0.0, -1000.0]])
-    out = call("soft_targets", impl, big, 1.0)
+    out = support.tensor_call("soft_targets", impl, big, 1.0, names=("logits",))
     check(
         bool(torch.isfinite(out).all()) and abs(out.double().sum().item() - 1) < 1e-5,
-        "soft_targets must stay finite for large logits: use torch.softmax (it subtracts the "
-        "maximum before exponentiating) rather than exp(z) / sum(exp(z)).",
+        "soft_targets must stay finite for large logits (softmax(z) equals softmax(z − max z), "
+        "whose exponentials cannot overflow): a distribution that sums to 1.",
         f"logits {big.tolist()}, T=1 → {show(out)}",
     )
 
@@ -121,16 +126,21 @@ def test_soft_targets_flatter_and_stable(impl):
 # The reference's values of soft_loss, stored: "inline" is T² · KL(softmax(t/T) ‖
 # softmax(s/T)), "spied" the value of a soft_loss that takes the teacher's
 # distribution from the graders' spy for soft_targets (distillation_probes:
-# softmax(t/T + 0.25 · class index)). Both count as right.
+# softmax(t/T + 0.25 · class index)). Both count as right. The handout names
+# the soft term "KL / cross-entropy", so T² times the cross-entropy with the
+# soft targets (the KL plus the teacher's entropy) counts as right here too,
+# inline or spied; the module's choice of the KL, 0 when the distributions
+# agree, is graded on its own (test_soft_loss_zero_only_when_equal).
 WORKED_STUDENT = [[0.0, 0.0]]
 WORKED_TEACHER = [[math.log(3.0), 0.0]]  # probabilities (0.75, 0.25) at T = 1
-WORKED_SOFT = {  # T: (inline, spied)
-    1.0: (0.13081204002675678, 0.08251688146059569),  # 0.75 ln 1.5 + 0.25 ln 0.5
-    2.0: (0.1453631365382757, 0.044295449793092245),
+WORKED_SOFT = {  # T: (KL inline, KL spied, cross-entropy inline or spied: ln 2 · T² for a uniform student)
+    1.0: (0.13081204002675678, 0.08251688146059569, 0.6931471805599453),  # 0.75 ln 1.5 + 0.25 ln 0.5
+    2.0: (0.1453631365382757, 0.044295449793092245, 2.7725887222397816),
 }
 EXTREME_STUDENT = [[10.0, -200.0, 0.0]]
 EXTREME_TEACHER = [[0.0, -200.0, 10.0]]
-EXTREME_SOFT = (9.999092042625952, 9.999453381161139)  # T = 1: (inline, spied)
+# T = 1: (KL inline, KL spied, cross-entropy inline, cross-entropy spied)
+EXTREME_SOFT = (9.999092042625952, 9.999453381161139, 9.999591420212193, 9.99977004198807)
 # soft_loss(t, t, T), which is 0 inline and the spy's KL to softmax(t/T) when
 # the teacher's distribution comes from the spy.
 EQUAL_TEACHERS = ([[2.0, -1.0, 0.5]], [[0.0, 3.0, -2.0, 1.0], [1.5, 1.5, -0.5, 0.0]])
@@ -146,6 +156,13 @@ EQUAL_SPIED = {  # (teacher index, T): spied value of soft_loss(t, t, T)
 }
 
 
+def _soft_expected(wants: tuple[float, ...]) -> str:
+    """'expected 0.1308 (the KL computed inline; also accepted: …)' for a stored soft_loss value."""
+    others = ", ".join(f"{w:.6g}" for w in wants[1:])
+    return (f"expected {wants[0]:.6g} (the KL computed inline; also accepted: {others}, the values through "
+            "the graders' marked stand-in for soft_targets and of the cross-entropy with the soft targets)")
+
+
 @graded("soft_loss", points=1)
 def test_soft_loss_worked_example(impl):
     student, teacher = torch.tensor(WORKED_STUDENT), torch.tensor(WORKED_TEACHER)
@@ -155,34 +172,32 @@ def test_soft_loss_worked_example(impl):
         isinstance(at_one, torch.Tensor) and at_one.dim() == 0
         and any(abs(float(at_one) - w) < 1e-5 for w in wants),
         f"soft_loss must be KL(teacher ‖ student) = Σ p_t (log p_t − log p_s): "
-        f"for teacher probabilities (0.75, 0.25) and student (0.5, 0.5) at T=1 that is {wants[0]:.5f}, "
-        "a 0-dim tensor.",
+        f"for teacher probabilities (0.75, 0.25) and student (0.5, 0.5) at T=1 that is {wants[0]:.5f} "
+        f"(the cross-entropy with the soft targets, {wants[-1]:.5f}, counts too), a 0-dim tensor.",
         f"{support.given_text(student, teacher, 1.0)} → {show(at_one)}",
-        support.expected_text(wants),
+        _soft_expected(wants),
     )
     wants = WORKED_SOFT[2.0]
     check(
         isinstance(at_two, torch.Tensor) and any(abs(float(at_two) - w) < 1e-5 for w in wants),
         f"soft_loss at T=2 must be T² · KL of the distributions softened by T (both of them): {wants[0]:.5f}.",
         f"{support.given_text(student, teacher, 2.0)} → {show(at_two)}",
-        support.expected_text(wants),
+        _soft_expected(wants),
     )
 
 
-@graded("soft_loss", points=1)
+@graded("soft_loss", points=0.5)
 @given(support.logit_pairs(), support.temperatures, st.floats(-20, 20), st.sampled_from([2.0, 3.0]))
 def test_soft_loss_properties(impl, logits, temperature, shift, k):
     student, teacher, _ = logits
-    dtype, batch = student.dtype, student.shape[0]
+    dtype = student.dtype
     given_ = support.given_text(student, teacher, temperature)
-    rows = [(student[i : i + 1], teacher[i : i + 1], temperature) for i in range(batch)]
-    out, student_shifted, teacher_shifted, scaled, *per_row = support.alone(
+    out, student_shifted, teacher_shifted, scaled = support.alone(
         impl, "soft_loss",
         (student, teacher, temperature),
         (student + shift, teacher, temperature),
         (student, teacher + shift, temperature),
         (k * student, k * teacher, k * temperature),
-        *rows,
     )
     check(
         support.is_scalar_of(out, dtype),
@@ -208,22 +223,42 @@ def test_soft_loss_properties(impl, logits, temperature, shift, k):
     )
     check(
         isinstance(scaled, torch.Tensor) and support.same_value(scaled, k**2 * out.detach(), dtype, k * temperature),
-        f"soft_loss is T² times a KL divergence of softmax(logits / T): multiplying both logits and T "
-        f"by {k:g} leaves the distributions as they are, so it must multiply soft_loss by {k:g}² = {k**2:g} "
-        "(by 1 without the T² factor, by k with T instead of T²).",
-        f"{given_} → {show(out)}; logits and T × {k:g} → {show(scaled)}, expected {k**2 * float(out):.6g}",
+        f"soft_loss is T² times a divergence of softmax(logits / T): multiplying both logits and T "
+        f"by {k:g} leaves the distributions as they are, so it must multiply soft_loss by {k:g}² = {k**2:g}.",
+        f"{given_} → {show(out)}; logits and T × {k:g} → {show(scaled)}, expected {k**2 * float(out):.6g}"
+        + (f" (observed factor {float(scaled) / float(out):.4g})"
+           if isinstance(scaled, torch.Tensor) and abs(float(out)) > 1e-12 else ""),
     )
-    mean = torch.stack([torch.as_tensor(r).detach().double() for r in per_row]).mean()
+
+
+@graded("soft_loss", points=0.5)
+@given(support.logit_pairs(), support.temperatures)
+def test_soft_loss_batch_mean(impl, logits, temperature):
+    # The handout leaves the reduction open; the module's losses are batch
+    # means (F.cross_entropy's default), graded here on their own.
+    student, teacher, _ = logits
+    dtype, batch = student.dtype, student.shape[0]
+    given_ = support.given_text(student, teacher, temperature)
+    rows = [(student[i : i + 1], teacher[i : i + 1], temperature) for i in range(batch)]
+    out, *per_row = support.alone(impl, "soft_loss", (student, teacher, temperature), *rows)
+    check(
+        all(isinstance(v, torch.Tensor) and v.numel() == 1 for v in [out, *per_row]),
+        "soft_loss must return a 0-dim tensor.",
+        f"{given_} → {describe(out)}",
+    )
+    mean = torch.stack([r.detach().double().reshape(()) for r in per_row]).mean()
     check(
         support.same_value(out, mean, dtype, temperature, slack=5),
         "soft_loss must be averaged over the batch (reduction 'batchmean'): the loss of a batch is "
-        "the mean of the losses of its rows ('sum' adds them up).",
+        "the mean of the losses of its rows.",
         f"{given_} → {show(out)}; rows alone → {[round(float(r), 6) for r in per_row]}, mean {mean.item():.6g}",
     )
 
 
 @graded("soft_loss", points=1)
 def test_soft_loss_zero_only_when_equal(impl):
+    # The handout's soft term is "KL / cross-entropy"; the module chooses the
+    # KL, which is 0 when the distributions agree: this test grades that choice.
     calls, cases = [], []
     for dtype in (torch.float32, torch.float64):
         for index, rows in enumerate(EQUAL_TEACHERS):
@@ -301,8 +336,7 @@ def test_soft_loss_gradient_scale(impl, classes, seed):
         torch.allclose(grad_scaled, k * grad, rtol=1e-6, atol=1e-12),
         "the T² factor keeps the soft term's gradient comparable across temperatures: multiplying the "
         f"logits and T by {k:g} leaves the distributions as they are, and the gradient w.r.t. the "
-        f"student's logits must then be {k:g} times as large (without T² it is 1/{k:g} as large, with T "
-        "instead of T² the same).",
+        f"student's logits must then be {k:g} times as large.",
         f"{given_}: gradient norm {grad.norm().item():.4g} at T=1, {grad_scaled.norm().item():.4g} for the "
         f"logits × {k:g} at T={k:g}: {ratio:.3g} times, expected {k:g}",
     )
@@ -313,152 +347,17 @@ def test_soft_loss_extreme_logits(impl):
     # Class 1's probability underflows to 0 for both (float32); 0 · log 0 counts as 0 in a KL.
     student, teacher = torch.tensor(EXTREME_STUDENT), torch.tensor(EXTREME_TEACHER)
     (out,) = support.alone(impl, "soft_loss", (student, teacher, 1.0))
+    given_ = support.given_text(student, teacher, 1.0)
     check(
-        isinstance(out, torch.Tensor) and math.isfinite(float(out))
-        and any(abs(float(out) - w) < 1e-3 for w in EXTREME_SOFT),
-        f"soft_loss must stay finite when a class probability underflows to 0 (the KL here is "
-        f"{EXTREME_SOFT[0]:.4f}): compute the student's log-probabilities with F.log_softmax, not "
-        "torch.log(softmax(...)), which gives log 0 = -inf and 0 · (-inf) = NaN.",
-        f"{support.given_text(student, teacher, 1.0)} → {show(out)}",
-    )
-
-
-# --------------------------------------------------------------------------
-# distillation_loss
-
-
-# The reference's values of distillation_loss on one batch, stored: the soft
-# term computed inline, taken from the graders' spy for soft_loss (the mean
-# squared gap between the logits + 3), or computed inline with the teacher's
-# distribution from the spy for soft_targets. All three count as right.
-LOSS_STUDENT = [[1.0, -0.5, 2.0], [0.0, 0.5, -1.0]]
-LOSS_TEACHER = [[2.5, 0.0, 1.0], [-1.0, 1.0, 0.5]]
-LOSS_LABELS = [2, 1]
-LOSS_HARD = 0.48783481859470557  # the cross-entropy of the student's logits with the labels
-WORKED_LOSS = {  # (T, alpha): (inline, through spy_soft, through spy_targets)
-    (1.0, 0.5): (0.46785163758755843, 2.327250742630686, 0.44901523549993677),
-    (2.0, 0.3): (0.4955374565816576, 1.5914843730162938, 0.48935734612402576),
-    (4.0, 0.9): (0.5244019155859964, 3.798783481859471, 0.7128175383151355),
-}
-
-
-@graded("distillation_loss", points=1)
-def test_distillation_worked_example(impl):
-    labels = torch.tensor(LOSS_LABELS)
-    cases = [(dtype, t, a) for dtype in (torch.float32, torch.float64) for t, a in WORKED_LOSS]
-    calls = [(torch.tensor(LOSS_STUDENT, dtype=dtype), torch.tensor(LOSS_TEACHER, dtype=dtype), labels, t, a)
-             for dtype, t, a in cases]
-    values = support.alone(impl, "distillation_loss", *calls)
-    for (dtype, temperature, alpha), (student, teacher, *_), out in zip(cases, calls, values):
-        given_ = support.given_text(student, teacher, temperature, labels=labels, alpha=alpha)
-        check(
-            support.is_scalar_of(out, dtype),
-            "distillation_loss must return a 0-dim tensor of the logits' dtype (float32 or float64).",
-            f"{given_} → {describe(out)}",
-        )
-        wants = WORKED_LOSS[(temperature, alpha)]
-        check(
-            support.close_to_any(out, list(wants), temperature),
-            "distillation_loss must be alpha · T² · KL(softmax(teacher/T) ‖ softmax(student/T)) "
-            f"+ (1 − alpha) · CE(student, labels), both averaged over the batch (the CE here is {LOSS_HARD:.6g}).",
-            given_,
-            f"{support.expected_text(list(wants))}, got {show(out)}",
-        )
-
-
-@graded("distillation_loss", points=1)
-@given(support.logit_pairs(), support.temperatures, support.alphas)
-def test_distillation_alpha_weights(impl, logits, temperature, alpha):
-    student, teacher, labels = logits
-    dtype = student.dtype
-    given_ = support.given_text(student, teacher, temperature, labels=labels)
-    others = (labels + 1) % student.shape[1]
-    hard, soft, soft_other_labels, between = support.alone(
-        impl, "distillation_loss",
-        (student, teacher, labels, temperature, 0.0), (student, teacher, labels, temperature, 1.0),
-        (student, teacher, others, temperature, 1.0), (student, teacher, labels, temperature, alpha),
-    )
-    want_hard = F.cross_entropy(student.double(), labels)
-    check(
-        isinstance(hard, torch.Tensor) and support.close(hard, want_hard),
-        "at alpha=0 distillation_loss must be the plain cross-entropy of the student's raw logits "
-        "(not divided by T) with the labels, averaged over the batch (F.cross_entropy).",
-        f"{given_}, alpha=0",
-        f"expected {want_hard.item():.6g}, got {show(hard)}",
+        isinstance(out, torch.Tensor) and out.numel() == 1 and math.isfinite(float(out)),
+        "soft_loss must stay finite when a class probability underflows to 0 in float32 (0 · log 0 "
+        "counts as 0 in a KL divergence).",
+        f"{given_} → {show(out)}",
     )
     check(
-        support.is_scalar_of(soft, dtype) and support.same_value(soft_other_labels, soft, dtype, temperature),
-        "at alpha=1 distillation_loss must be the soft term alone (alpha weighs the soft term): "
-        "the labels must not matter.",
-        f"{given_}, alpha=1 → {show(soft)}; labels {others.tolist()} instead → {show(soft_other_labels)}",
-    )
-    check(
-        float(soft) >= -support.tolerance(dtype, temperature) and float(hard) >= 0,
-        "distillation_loss must never be negative.",
-        f"{given_} → {show(hard)} at alpha=0, {show(soft)} at alpha=1",
-    )
-    want = alpha * soft.detach().double() + (1 - alpha) * hard.detach().double()
-    check(
-        support.is_scalar_of(between, dtype) and support.close(between, want, temperature),
-        "distillation_loss must weigh its two terms by alpha and 1 − alpha: its value at alpha is "
-        "alpha × its value at 1 plus (1 − alpha) × its value at 0.",
-        f"{given_}, alpha={alpha} → {show(between)}; at 1: {show(soft)}, at 0: {show(hard)}, "
-        f"so expected {want.item():.6g}",
-    )
-
-
-@graded("distillation_loss", points=1)
-def test_distillation_bad_arguments(impl):
-    student, teacher, labels = torch.zeros(2, 3), torch.ones(2, 3), torch.tensor([0, 2])
-    for name, temperature, alpha in (
-        ("temperature", 0.0, 0.5),
-        ("temperature", -1.0, 0.5),
-        ("alpha", 2.0, -0.1),
-        ("alpha", 2.0, 1.5),
-    ):
-        bad = f"temperature={temperature}, alpha={alpha}"
-        try:
-            support.alone(impl, "distillation_loss", (student, teacher, labels, temperature, alpha))
-        except ValueError as exc:
-            check(name in str(exc), f"the ValueError for a bad {name} must name it.", f"{bad} → {exc!r}")
-        else:
-            fail(
-                "distillation_loss must raise ValueError for a temperature <= 0 or an alpha "
-                "outside [0, 1], naming the argument.",
-                f"{bad} raised nothing",
-            )
-
-
-@graded("distillation_loss", points=1)
-def test_distillation_trains_student(impl):
-    device, temperature, alpha, steps, lr = default_device(), 4.0, 0.7, 40, 0.5
-    x, teacher, labels = support.teacher_task(device)
-    # The gradient steps run in the worker (autograd through the student's code).
-    result = impl.run(probes.train_student, x, teacher, labels, temperature, alpha, steps, lr)
-    losses = result["losses"]
-    check(
-        result["bad"] is None,
-        "distillation_loss must return a finite loss that gradients flow through to the student.",
-        f"a linear student on 32 examples (device {device}), step {len(losses) + 1} → {result['bad']}",
-    )
-    x, teacher = x.cpu().double(), teacher.cpu().double()
-    student = x @ result["weight"].cpu().double() + result["bias"].cpu().double()
-    start = torch.zeros_like(student)
-    # The teacher's softened distribution, or the marked one of the spy for
-    # soft_targets when distillation_loss took it from there; the distance is
-    # torch's own KL divergence.
-    targets = [torch.log_softmax(teacher / temperature, dim=-1), torch.log(probes.spy_targets_64(teacher, temperature))]
-    gaps = {
-        name: [F.kl_div(torch.log_softmax(logits / temperature, dim=-1), target, reduction="batchmean",
-                        log_target=True).item() for target in targets]
-        for name, logits in (("before", start), ("after", student))
-    }
-    (before, _), (after, _) = gaps["before"], gaps["after"]
-    moved = any(a < 0.1 * b for a, b in zip(gaps["after"], gaps["before"]))
-    check(
-        moved and losses[-1] < losses[0],
-        "training a student on distillation_loss must move it toward the teacher: the KL divergence "
-        "to the teacher's softened distribution must fall at least ten-fold.",
-        f"linear student, 32 examples, 4 classes, T={temperature:g}, alpha={alpha}, {steps} steps of lr {lr} "
-        f"on {device}: KL {before:.4f} → {after:.4f}, loss {losses[0]:.4f} → {losses[-1]:.4f}",
+        any(abs(float(out) - w) < 1e-4 * max(1.0, w) for w in EXTREME_SOFT),
+        f"soft_loss must be the KL divergence of the softened distributions when a class probability "
+        f"underflows to 0 too: {EXTREME_SOFT[0]:.4f} here.",
+        f"{given_} → {show(out)}",
+        _soft_expected(EXTREME_SOFT),
     )

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.device import default_device
-from dlkit.grading.checks import call, call_for_tensor, check, describe, fail, graded, show
+from dlkit.grading.checks import call, call_keeping_inputs, check, describe, fail, graded, show
 from graders.hw1 import dropout_probes as probes
 from graders.hw1 import dropout_support as support
 
@@ -71,7 +71,7 @@ def _shown(out) -> str:
 @graded("apply_dropout_mask", points=0.5)
 @given(support.activations_and_masks())
 def test_apply_mask(impl, case):
-    out = call_for_tensor("apply_dropout_mask", impl, OUTPUT, MASK)
+    out = support.tensor_call("apply_dropout_mask", impl, OUTPUT.clone(), MASK.clone())
     check(
         isinstance(out, torch.Tensor) and torch.equal(out, torch.tensor(MASKED)),
         "the training output of classic dropout is activations ⊙ mask (no scaling): on the handout's "
@@ -79,7 +79,7 @@ def test_apply_mask(impl, case):
         f"got {show(out)}",
     )
     x, mask = case
-    out = call_for_tensor("apply_dropout_mask", impl, x, mask)
+    out = support.tensor_call("apply_dropout_mask", impl, x, mask)
     given_ = f"x: {describe(x)}, mask {show(mask)}"
     check(
         _tensor_of(out, x),
@@ -91,7 +91,7 @@ def test_apply_mask(impl, case):
         "apply_dropout_mask must set the dropped units (0 in the mask) to 0.",
         f"{given_} → {show(out)}",
     )
-    every, other = (call_for_tensor("apply_dropout_mask", impl, x, m) for m in (torch.ones_like(mask), 1 - mask))
+    every, other = (support.tensor_call("apply_dropout_mask", impl, x, m) for m in (torch.ones_like(mask), 1 - mask))
     check(
         isinstance(every, torch.Tensor) and torch.equal(every, x),
         "with a mask of ones nothing is dropped: apply_dropout_mask must return the activations unchanged.",
@@ -107,7 +107,7 @@ def test_apply_mask(impl, case):
 
 @graded("drop_rate_from_mask", points=1)
 def test_drop_rate_worked_example(impl):
-    rate = call("drop_rate_from_mask", impl, MASK)
+    rate = call_keeping_inputs("drop_rate_from_mask", impl, MASK.clone(), names=("mask",))
     check(
         isinstance(rate, float) and rate == 0.5,
         "drop_rate_from_mask of the handout's mask (8 zeros of 16) must be the float 0.5.",
@@ -120,25 +120,27 @@ def test_drop_rate_worked_example(impl):
 def test_drop_rate_properties(impl, case):
     _, mask = case
     given_ = f"mask {show(mask)}"
-    rate = call("drop_rate_from_mask", impl, mask)
+    rate = call_keeping_inputs("drop_rate_from_mask", impl, mask, names=("mask",))
     check(
         isinstance(rate, float) and 0 <= rate <= 1,
-        "drop_rate_from_mask must return a Python float in [0, 1] (use .item() on a 0-dim tensor).",
-        f"{given_} → {show(rate)}",
+        "drop_rate_from_mask must return a Python float in [0, 1].",
+        f"{given_} → {describe(rate) if isinstance(rate, torch.Tensor) else show(rate)} ({type(rate).__name__})",
     )
-    kept, dropped = (call("drop_rate_from_mask", impl, m) for m in (torch.ones_like(mask), torch.zeros_like(mask)))
+    kept, dropped = (call_keeping_inputs("drop_rate_from_mask", impl, m, names=("mask",))
+                     for m in (torch.ones_like(mask), torch.zeros_like(mask)))
     check(
         kept == 0 and dropped == 1,
         "the drop rate counts the zeros: 0.0 for a mask of ones, 1.0 for a mask of zeros.",
         f"mask of ones {tuple(mask.shape)} → {show(kept)}, of zeros → {show(dropped)}",
     )
-    complement = call("drop_rate_from_mask", impl, 1 - mask)
+    complement = call_keeping_inputs("drop_rate_from_mask", impl, 1 - mask, names=("mask",))
     check(
         isinstance(complement, float) and abs(rate + complement - 1) < 1e-6,
         "a mask and its complement 1 − mask swap kept and dropped units: their drop rates add up to 1.",
         f"{given_} → {show(rate)}; 1 − mask → {show(complement)}",
     )
-    padded = call("drop_rate_from_mask", impl, torch.cat([mask.flatten(), torch.ones(mask.numel(), dtype=mask.dtype)]))
+    longer = torch.cat([mask.flatten(), torch.ones(mask.numel(), dtype=mask.dtype)])
+    padded = call_keeping_inputs("drop_rate_from_mask", impl, longer, names=("mask",))
     check(
         isinstance(padded, float) and abs(padded - rate / 2) < 1e-6,
         "the drop rate is a fraction of all the entries: as many kept units again halve it.",
@@ -154,7 +156,8 @@ def test_drop_rate_properties(impl, case):
 @given(support.activations_and_masks(), support.rates)
 def test_classic_test_output(impl, case, p):
     x, _ = case
-    out, complement, none, every = (call_for_tensor("classic_test_output", impl, x, q) for q in (p, 1 - p, 0.0, 1.0))
+    out, complement, none, every = (support.tensor_call("classic_test_output", impl, x, q, names=("activations",))
+                                    for q in (p, 1 - p, 0.0, 1.0))
     given_ = f"x: {describe(x)}, p={p}"
     check(
         _tensor_of(out, x),
@@ -179,7 +182,7 @@ def test_classic_test_output(impl, case, p):
 @graded("classic_test_output", points=1)
 def test_classic_worked_example(impl):
     for p, want in CLASSIC.items():
-        out = call_for_tensor("classic_test_output", impl, OUTPUT, p)
+        out = support.tensor_call("classic_test_output", impl, OUTPUT.clone(), p, names=("activations",))
         check(
             isinstance(out, torch.Tensor) and torch.allclose(out, torch.tensor(want)),
             f"the handout's test output at p = {p} is the layer output × (1 − p) = {want}.",
@@ -189,7 +192,7 @@ def test_classic_worked_example(impl):
 
 @graded("classic_test_output", points=1)
 def test_classic_rejects_bad_rate(impl):
-    _rejects_bad_rate(impl, "classic_test_output", OUTPUT)
+    _rejects_bad_rate(impl, "classic_test_output", OUTPUT.clone())
 
 
 # --------------------------------------------------------------------------
@@ -199,7 +202,7 @@ def test_classic_rejects_bad_rate(impl):
 @graded("inverted_dropout", points=1)
 def test_inverted_worked_example(impl):
     for p, want in INVERTED.items():
-        out = call_for_tensor("inverted_dropout", impl, OUTPUT, MASK, p)
+        out = support.tensor_call("inverted_dropout", impl, OUTPUT.clone(), MASK.clone(), p)
         check(
             isinstance(out, torch.Tensor) and torch.allclose(out, torch.tensor(want)),
             f"inverted_dropout of the handout's example at p = {p} scales the kept units by "
@@ -216,7 +219,7 @@ def test_inverted_properties(impl, case, p):
     x, mask = x.to(device), mask.to(device)
     q = 0.5 if p == 0.25 else 0.25
     out, other, every, at_q = (
-        call_for_tensor("inverted_dropout", impl, x, m, r)
+        support.tensor_call("inverted_dropout", impl, x, m, r)
         for m, r in ((mask, p), (1 - mask, p), (torch.ones_like(mask), p), (mask, q))
     )
     given_ = f"x: {describe(x)}, mask {show(mask)}, p={p}"
@@ -249,21 +252,20 @@ def test_inverted_properties(impl, case, p):
 @graded("inverted_dropout", points=1)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_inverted_edge_rates(impl, dtype):
-    x, mask = OUTPUT.to(dtype), MASK.to(dtype)
-    every = call_for_tensor("inverted_dropout", impl, x, torch.ones_like(x), 0.0)
+    x, mask = OUTPUT.to(dtype, copy=True), MASK.to(dtype, copy=True)
+    every = support.tensor_call("inverted_dropout", impl, x, torch.ones_like(x), 0.0)
     check(
         torch.equal(every, x),
         "with p = 0 and nothing dropped, inverted_dropout is the identity.",
         f"x: {describe(x)} → {show(every)}",
     )
-    none = call_for_tensor("inverted_dropout", impl, x, torch.zeros_like(x), 1.0)
+    none = support.tensor_call("inverted_dropout", impl, x, torch.zeros_like(x), 1.0)
     check(
         bool(torch.isfinite(none).all()) and bool((none == 0).all()),
-        "with p = 1 every unit is dropped: inverted_dropout returns zeros, never NaN or inf "
-        "(1 − p = 0 must not be divided by).",
+        "with p = 1 every unit is dropped: inverted_dropout must return zeros, with no NaN or inf.",
         f"x: {describe(x)}, mask all zeros → {show(none)}",
     )
-    half = call_for_tensor("inverted_dropout", impl, x, mask, 1.0)
+    half = support.tensor_call("inverted_dropout", impl, x, mask, 1.0)
     check(
         bool(torch.isfinite(half).all()) and bool((half == 0).all()),
         "with p = 1 the output is all zeros whatever the mask.",
@@ -273,7 +275,7 @@ def test_inverted_edge_rates(impl, dtype):
 
 @graded("inverted_dropout", points=1)
 def test_inverted_rejects_bad_rate(impl):
-    _rejects_bad_rate(impl, "inverted_dropout", OUTPUT, MASK)
+    _rejects_bad_rate(impl, "inverted_dropout", OUTPUT.clone(), MASK.clone())
 
 
 # --------------------------------------------------------------------------
@@ -291,15 +293,16 @@ def test_forward_modes(impl, shape, p, seed):
         "when not training, dropout_forward returns x unchanged and an all-ones mask.",
         f"x: {describe(x)}, p={p}",
     )
-    gen = torch.Generator().manual_seed(seed)
-    out, mask = support.pair(support.forward(impl, x, p, True, gen), f"dropout_forward(x, {p}, training=True)")
+    # No generator: it is an extension with its own test (test_forward_generator).
+    out, mask = support.pair(support.forward(impl, x, p, True), f"dropout_forward(x, {p}, training=True)")
     given_ = f"x: {describe(x)}, p={p}, training=True"
     check(
         mask.shape == x.shape and mask.dtype == x.dtype and mask.device == x.device,
         "the mask must have x's shape, dtype and device.",
         f"{given_} → mask {describe(mask)}",
     )
-    check(bool(((mask == 0) | (mask == 1)).all()), "the mask must hold only zeros and ones.", f"{given_} → {show(mask)}")
+    check(bool(((mask == 0) | (mask == 1)).all()), "the mask must hold only zeros and ones.",
+          f"{given_} → {show(mask)}")
     check(
         out.shape == x.shape and bool(torch.isfinite(out).all()),
         "the training output must have x's shape and no NaN or inf (p = 1 gives zeros).",
@@ -351,15 +354,28 @@ def test_forward_statistics(impl, p):
     )
 
 
-@graded("dropout_forward", points=1)
-def test_forward_generator_and_bad_rate(impl):
+@graded("dropout_forward", points=0.5)
+def test_forward_generator(impl):
     x = torch.randn(50)
-    first = support.pair(support.forward(impl, x, 0.5, True, torch.Generator().manual_seed(7)), "dropout_forward")[1]
-    again = support.pair(support.forward(impl, x, 0.5, True, torch.Generator().manual_seed(7)), "dropout_forward")[1]
+
+    def mask_for(seed: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(seed)
+        what = f"dropout_forward(x, 0.5, True, generator seeded {seed})"
+        return support.pair(support.forward(impl, x, 0.5, True, gen), what)[1]
+
+    first, again, other = mask_for(7), mask_for(7), mask_for(8)
     check(
-        torch.equal(first, again),
-        "dropout_forward must draw its mask from `generator` when one is given: the same seed, the same mask.",
+        torch.equal(first, again) and not torch.equal(first, other),
+        "dropout_forward must draw its mask from `generator` when one is given: the same seed gives the "
+        "same mask, another seed another mask.",
+        f"x: {describe(x)}, p=0.5: seed 7 twice → {'the same' if torch.equal(first, again) else 'different'} "
+        f"masks; seeds 7 and 8 → {'the same' if torch.equal(first, other) else 'different'} masks",
     )
+
+
+@graded("dropout_forward", points=0.5)
+def test_forward_rejects_bad_rate(impl):
+    x = torch.randn(50)
     for p in BAD_RATES:
         try:
             support.forward(impl, x, p, True)

@@ -3,7 +3,8 @@ against the reference formulas on drawn inputs.
 
 dropout_forward runs with the public graders' spy in place of
 inverted_dropout, as in the public layer: its output counts as right, and so
-does inverted dropout computed inline.
+does inverted dropout computed inline. It is called without a generator (an
+extension, graded on its own in the public layer).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.device import default_device
-from dlkit.grading.checks import call, call_for_tensor, check, describe, graded, show
+from dlkit.grading.checks import call_keeping_inputs, check, check_like, describe, graded, show
 from graders.hw1 import dropout_probes as probes
 from graders.hw1 import dropout_support as support
 from instructor.hw1 import dropout_oracle as oracle
@@ -21,17 +22,16 @@ MODULE = "hw1/dropout"
 
 
 def _close(out, want: torch.Tensor, like: torch.Tensor) -> bool:
-    return (
-        isinstance(out, torch.Tensor) and out.shape == like.shape and out.dtype == like.dtype
-        and torch.allclose(out.double().cpu(), want.double().cpu(), rtol=1e-5, atol=1e-6)
-    )
+    """The values agree (the dtype, device and shape are checked first, by check_like)."""
+    return out.shape == like.shape and torch.allclose(out.double().cpu(), want.double().cpu(), rtol=1e-5, atol=1e-6)
 
 
 @graded("apply_dropout_mask", points=0.5)
 @given(support.activations_and_masks())
 def test_apply_mask_matches_reference(impl, case):
     x, mask = case
-    out = call_for_tensor("apply_dropout_mask", impl, x, mask)
+    out = support.tensor_call("apply_dropout_mask", impl, x, mask)
+    check_like("apply_dropout_mask", out, x, f"x: {describe(x)}, mask {show(mask)}")
     check(
         _close(out, oracle.masked(x, mask), x),
         "the training output of classic dropout is activations ⊙ mask (no scaling), "
@@ -44,7 +44,7 @@ def test_apply_mask_matches_reference(impl, case):
 @given(support.activations_and_masks())
 def test_drop_rate_matches_reference(impl, case):
     _, mask = case
-    rate = call("drop_rate_from_mask", impl, mask)
+    rate = call_keeping_inputs("drop_rate_from_mask", impl, mask, names=("mask",))
     want = oracle.drop_rate(mask)
     check(
         isinstance(rate, float) and abs(rate - want) < 1e-6,
@@ -57,7 +57,8 @@ def test_drop_rate_matches_reference(impl, case):
 @given(support.activations_and_masks(), support.rates)
 def test_classic_matches_reference(impl, case, p):
     x, _ = case
-    out = call_for_tensor("classic_test_output", impl, x, p)
+    out = support.tensor_call("classic_test_output", impl, x, p, names=("activations",))
+    check_like("classic_test_output", out, x, f"x: {describe(x)}, p={p}")
     check(
         _close(out, oracle.classic_test(x, p), x),
         "classic dropout at test time scales every unit by 1 − p, keeping the activations' shape and dtype.",
@@ -71,9 +72,10 @@ def test_inverted_matches_reference(impl, case, p):
     x, mask = case
     device = default_device()
     x, mask = x.to(device), mask.to(device)
-    out = call_for_tensor("inverted_dropout", impl, x, mask, p)
+    out = support.tensor_call("inverted_dropout", impl, x, mask, p)
+    check_like("inverted_dropout", out, x, f"x: {describe(x)}, mask {show(mask)}, p={p}")
     check(
-        _close(out, oracle.inverted(x, mask, p), x) and out.device == x.device,
+        _close(out, oracle.inverted(x, mask, p), x),
         "inverted dropout at training time is activations ⊙ mask / (1 − p), and all zeros when p = 1, "
         "with the activations' shape, dtype and device.",
         f"x: {show(x)} ({describe(x)}), mask {show(mask)}, p={p} → {show(out)}",
@@ -84,8 +86,9 @@ def test_inverted_matches_reference(impl, case, p):
 @given(support.shapes, support.rates, st.integers(0, 2**16))
 def test_forward_output_matches_reference(impl, shape, p, seed):
     x = torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(default_device())
-    out, mask = support.pair(support.forward(impl, x, p, True, torch.Generator().manual_seed(seed)), "dropout_forward")
+    out, mask = support.pair(support.forward(impl, x, p, True), "dropout_forward")
     given_ = f"x: {show(x)} ({describe(x)}), p={p}, training=True"
+    check_like("dropout_forward", out, x, f"{given_}: the output")
     through_spy = _close(out, probes.spy_inverted(x, mask, p), x)
     check(
         through_spy or _close(out, oracle.inverted(x, mask, p), x),

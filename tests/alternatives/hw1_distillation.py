@@ -96,4 +96,101 @@ ALTERNATIVES: list[Variant] = [
     return torch.lerp(hard, soft, alpha)
 """,
     ),
+    # Written the way textbooks, tutorials and public repositories write them.
+    rewrite(
+        "targets_tensor_softmax_method",
+        "soft_targets",
+        "the tensor method, with the last dimension spelled out as logits.dim() - 1.",
+        """\
+    return (logits / temperature).softmax(dim=logits.dim() - 1)
+""",
+    ),
+    rewrite(
+        "targets_reshape_rows",
+        "soft_targets",
+        "flattens the leading dimensions with reshape, softmaxes the rows and restores the shape.",
+        """\
+    classes = logits.shape[-1]
+    rows = F.softmax(logits.reshape(-1, classes) / temperature, dim=1)
+    return rows.reshape(logits.shape)
+""",
+    ),
+    rewrite(
+        "soft_tutorial_sum_over_batch",
+        "soft_loss",
+        "the PyTorch knowledge-distillation tutorial's sum of p · (log p − log q) divided by the batch "
+        "size and multiplied by T**2, with log_softmax for the teacher's log-probabilities.",
+        """\
+    soft_targets_ = F.softmax(teacher_logits / temperature, dim=-1)
+    soft_prob = F.log_softmax(student_logits / temperature, dim=-1)
+    log_targets = F.log_softmax(teacher_logits / temperature, dim=-1)
+    return torch.sum(soft_targets_ * (log_targets - soft_prob)) / soft_prob.size()[0] * (temperature**2)
+""",
+    ),
+    rewrite(
+        "soft_kldivloss_module",
+        "soft_loss",
+        "a public repository's nn.KLDivLoss(reduction='batchmean') module on log_softmax and softmax "
+        "over dim=1, times T * T.",
+        """\
+    criterion = torch.nn.KLDivLoss(reduction="batchmean")
+    return criterion(
+        F.log_softmax(student_logits / temperature, dim=1), F.softmax(teacher_logits / temperature, dim=1)
+    ) * (temperature * temperature)
+""",
+    ),
+    rewrite(
+        "soft_kl_div_inline",
+        "soft_loss",
+        "F.kl_div(log_softmax, softmax, reduction='batchmean') * T**2 in one expression, without soft_targets.",
+        """\
+    return F.kl_div(
+        F.log_softmax(student_logits / temperature, dim=-1),
+        F.softmax(teacher_logits / temperature, dim=-1),
+        reduction="batchmean",
+    ) * temperature**2
+""",
+    ),
+    rewrite(
+        "soft_xlogy_by_hand",
+        "soft_loss",
+        "a hand-written KL sum with torch.special.xlogy for p · log p, so that 0 · log 0 is 0.",
+        """\
+    p = soft_targets(teacher_logits, temperature)
+    log_q = F.log_softmax(student_logits / temperature, dim=-1)
+    kl_per_example = (torch.special.xlogy(p, p) - p * log_q).sum(dim=-1)
+    return temperature**2 * kl_per_example.mean()
+""",
+    ),
+    rewrite(
+        "loss_repository_style",
+        "distillation_loss",
+        "a public repository's one expression: KL · (alpha · T · T) + cross_entropy · (1. - alpha), with "
+        "the soft term inline.",
+        """\
+    if temperature <= 0 or not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"need temperature > 0 and alpha in [0, 1], got temperature={temperature}, alpha={alpha}")
+    T = temperature
+    return F.kl_div(
+        F.log_softmax(student_logits / T, dim=1), F.softmax(teacher_logits / T, dim=1), reduction="batchmean"
+    ) * (alpha * T * T) + F.cross_entropy(student_logits, labels) * (1.0 - alpha)
+""",
+    ),
+    rewrite(
+        "loss_tutorial_weights",
+        "distillation_loss",
+        "the PyTorch tutorial's named weights and an nn.CrossEntropyLoss module for the label loss.",
+        """\
+    if not (temperature > 0):
+        raise ValueError("temperature must be positive")
+    if not (0 <= alpha <= 1):
+        raise ValueError("alpha must be between 0 and 1")
+    ce_loss = torch.nn.CrossEntropyLoss()
+    soft_target_loss_weight = alpha
+    ce_loss_weight = 1 - alpha
+    soft_targets_loss = soft_loss(student_logits, teacher_logits, temperature)
+    label_loss = ce_loss(student_logits, labels)
+    return soft_target_loss_weight * soft_targets_loss + ce_loss_weight * label_loss
+""",
+    ),
 ]

@@ -227,4 +227,60 @@ MUTANTS: list[Variant] = [
         old="if not 0 <= alpha <= 1:",
         new="if alpha > 1:",
     ),
+    # ------------------------------------------------- inputs, dtype, layout
+    Variant(
+        MODULE,
+        name="targets_divide_logits_in_place",
+        item="soft_targets",
+        why="'logits /= temperature' looks like a harmless rescaling but changes the caller's logits.",
+        old=_SOFTMAX,
+        new="logits /= temperature\n    return torch.softmax(logits, dim=-1)",
+    ),
+    Variant(
+        MODULE,
+        name="targets_flatten_with_view",
+        item="soft_targets",
+        why="flattening the leading dimensions with .view(-1, C) raises for a non-contiguous tensor "
+        "(a transposed view); .reshape is the layout-proof spelling.",
+        old=_SOFTMAX,
+        new="flat = logits.view(-1, logits.shape[-1])\n"
+        "    return torch.softmax(flat / temperature, dim=-1).view(logits.shape)",
+    ),
+    Variant(
+        MODULE,
+        name="targets_cast_float32",
+        item="soft_targets",
+        why="casting to float32 with .float() before the softmax, a habit from mixed-precision code, "
+        "turns float64 logits into float32 probabilities.",
+        old=_SOFTMAX,
+        new="return torch.softmax(logits.float() / temperature, dim=-1)",
+    ),
+    Variant(
+        MODULE,
+        name="soft_divides_teacher_in_place",
+        item="soft_loss",
+        why="softens the teacher with 'teacher_logits /= temperature', changing the caller's tensor.",
+        old=_TEACHER,
+        new="teacher_logits /= temperature\n    teacher_probs = torch.softmax(teacher_logits, dim=-1)",
+    ),
+    Variant(
+        MODULE,
+        name="loss_divides_teacher_in_place",
+        item="distillation_loss",
+        why="computes the soft term inline after 'teacher_logits /= temperature', changing the caller's "
+        "teacher logits (in a training loop they shrink at every step).",
+        old="    soft = soft_loss(student_logits, teacher_logits, temperature)\n",
+        new="    teacher_logits /= temperature\n"
+        "    log_q = F.log_softmax(student_logits / temperature, dim=-1)\n"
+        '    soft = temperature**2 * F.kl_div(log_q, F.softmax(teacher_logits, dim=-1), reduction="batchmean")\n',
+    ),
+    Variant(
+        MODULE,
+        name="loss_cast_float32",
+        item="distillation_loss",
+        why="returns the loss with .float(), a habit from mixed-precision code, so float64 logits give a "
+        "float32 loss.",
+        old=_COMBINE,
+        new="return (alpha * soft + (1 - alpha) * hard).float()",
+    ),
 ]

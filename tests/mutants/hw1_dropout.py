@@ -81,4 +81,43 @@ MUTANTS: list[Variant] = [
         old="    return inverted_dropout(x, mask, p), mask\n",
         new="    return inverted_dropout(x, mask, p), keep\n",
     ),
+    # ------------------------------------------------- inputs, dtype, layout
+    Variant(
+        MODULE, "apply_mask_zeroes_in_place", "apply_dropout_mask",
+        "sets the dropped units to 0 by assigning into the caller's activations, then returns them.",
+        old="    return activations * mask.to(activations.dtype)\n",
+        new="    activations[mask == 0] = 0\n    return activations\n",
+    ),
+    Variant(
+        MODULE, "drop_rate_flattens_with_view", "drop_rate_from_mask",
+        "flattens the mask with .view(-1), which raises for a non-contiguous mask (a transposed view).",
+        old="return (mask == 0).sum().item() / mask.numel()",
+        new="flat = mask.view(-1)\n    return (flat == 0).sum().item() / flat.numel()",
+    ),
+    Variant(
+        MODULE, "classic_scales_in_place", "classic_test_output",
+        "scales the caller's activations in place with *= and returns them.",
+        old="    return activations * (1 - p)\n",
+        new="    activations *= 1 - p\n    return activations\n",
+    ),
+    Variant(
+        MODULE, "inverted_scales_in_place", "inverted_dropout",
+        "multiplies and divides the caller's activations in place.",
+        old="    return activations * mask.to(activations.dtype) / (1 - p)\n",
+        new="    activations *= mask.to(activations.dtype)\n    activations /= 1 - p\n    return activations\n",
+    ),
+    Variant(
+        MODULE, "forward_zeroes_x_in_place_at_p1", "dropout_forward",
+        "handles p = 1 by zeroing x in place (every unit is dropped anyway) and returning it.",
+        old="    where = generator.device if generator is not None else x.device\n",
+        new="    if p == 1:\n        x *= 0\n        return x, torch.zeros_like(x)\n"
+        "    where = generator.device if generator is not None else x.device\n",
+    ),
+    Variant(
+        MODULE, "forward_output_float32", "dropout_forward",
+        "computes the output inline into torch.zeros(x.shape), which is float32 (and on the CPU) "
+        "whatever x is.",
+        old="    return inverted_dropout(x, mask, p), mask\n",
+        new="    out = torch.zeros(x.shape)\n    out[keep] = x[keep] / (1 - p)\n    return out, mask\n",
+    ),
 ]
