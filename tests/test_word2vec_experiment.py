@@ -57,7 +57,7 @@ def test_load_lee_corpus():
 
 def test_missing_gensim_names_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "gensim.test.utils", None)  # makes the import fail
-    with pytest.raises(ImportError, match=r'pip install -e "\.\[dev\]"'):
+    with pytest.raises(ImportError, match=r"pip install -e \.$"):
         load_word_pairs("wordsim353")
 
 
@@ -185,3 +185,38 @@ def test_benchmark_quick_mode(tmp_path, capsys):
     assert all(t["tokens_per_s"] > 0 for t in result["trainers"].values())
     assert result["seed_loop"]["pairs_per_s"] > 0 and result["ratio"] > 0
     assert "ratio reference/gensim" in capsys.readouterr().out
+
+
+def _tokenize_grade(variant_name: str | None, directory: Path):
+    """The tokenize item's grade for the reference (None) or one of its mutants."""
+    from dlkit.grading.runner import grade
+    from tests.variants import load_variants, write_variant
+
+    if variant_name is None:
+        impl = directory / "hw7"
+        impl.mkdir(parents=True)
+        (impl / "word2vec.py").write_text(
+            (Path(__file__).resolve().parents[1] / "solutions" / "hw7" / "word2vec.py").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+    else:
+        (variant,) = [v for v in load_variants("mutants", "hw7/word2vec") if v.name == variant_name]
+        write_variant(directory, variant)
+    results = grade(["hw7/word2vec"], str(directory), items=["tokenize"])
+    return next(i for i in results.items if i.item == "tokenize")
+
+
+def test_tokenize_graded_the_same_without_nltk_data(tmp_path, monkeypatch):
+    """tokenize needs no nltk downloads (word_tokenize(text, preserve_line=True)):
+    the reference keeps full marks and a tokenize that needs punkt gets the
+    sentence saying so, with NLTK_DATA pointing at an empty folder; the
+    graders empty nltk's data path themselves, so a machine that has punkt
+    grades the same."""
+    (tmp_path / "nltk_data").mkdir()
+    monkeypatch.setenv("NLTK_DATA", str(tmp_path / "nltk_data"))
+    reference = _tokenize_grade(None, tmp_path / "reference")
+    assert reference.score == reference.max_score > 0, reference.first_failure
+    needs_punkt = _tokenize_grade("tokenize_needs_punkt", tmp_path / "needs_punkt")
+    assert needs_punkt.score == 0
+    assert "preserve_line=True" in needs_punkt.first_failure
+    assert "downloaded data" in needs_punkt.first_failure

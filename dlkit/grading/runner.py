@@ -52,8 +52,8 @@ def grader_modules() -> list[str]:
 
 
 def grader_files(module: str) -> list[Path]:
-    """The public grader files of a module: graders/hw7/test_word2vec.py and
-    any other graders/hw7/test_*.py whose MODULE is 'hw7/word2vec'."""
+    """The public grader files of a module: every graders/<hw>/test_*.py whose
+    MODULE is `module` (hw7/word2vec: test_word2vec_text.py, _model, _training)."""
     return _files_by_module(GRADERS_ROOT).get(module, [])
 
 

@@ -5,9 +5,14 @@ apart from the items it calls are marked: the vocabulary numbers its words
 in reverse order of first appearance, the pairs come in reverse order, the
 probe model's score carries an offset (PROBE_OFFSET), the loss weighs the
 observed pair twice (SPY_POSITIVE) and the step is SGD on that loss. sgns_step
-is graded with another marked loss (STEP_POSITIVE) in place of
+is graded on the graders' own ProbeModel (so a Word2Vec mistake costs nothing
+there) with another marked loss (STEP_POSITIVE) in place of
 negative_sampling_loss, so that a step through autograd is graded apart from
 the loss. The judge allows for the marks.
+
+A vocabulary handed to the student's make_training_pairs is an instance of
+the student's own Vocabulary class (a subclass whose attributes and methods
+are the graders'), so code that checks isinstance(vocab, Vocabulary) works.
 """
 from __future__ import annotations
 
@@ -101,6 +106,49 @@ class ProbeModel(nn.Module):
         return torch.einsum("...d,...d->...", v, u) + PROBE_OFFSET
 
 
+def vocab_for(impl: Any, words: Iterable[str]) -> SpyVocab:
+    """The graders' SpyVocab of `words`, as an instance of the student's
+    Vocabulary class when there is one: SpyVocab's methods come first, so
+    nothing of the student's class runs, but isinstance(vocab, Vocabulary)
+    holds as it does for the real thing."""
+    base = getattr(impl, "Vocabulary", None)
+    if isinstance(base, type) and base is not SpyVocab:
+        try:
+            kind = type("Vocabulary", (SpyVocab, base), {"__module__": SpyVocab.__module__})
+            return kind(list(words))
+        except Exception:  # an unusual class (slots, a metaclass): the plain stand-in
+            pass
+    return SpyVocab(list(words))
+
+
+@in_worker
+def tokenize_cases(impl: Any, texts: list[str]) -> list[dict[str, Any]]:
+    """impl.tokenize on each text with nltk's data path emptied, so the grade
+    is the same on a machine with nltk's downloads (punkt) and one without:
+    each result, or the first line of the LookupError nltk raised."""
+    try:
+        import nltk.data as nltk_data
+    except ImportError:
+        nltk_data = None
+    saved = list(nltk_data.path) if nltk_data is not None else []
+    results: list[dict[str, Any]] = []
+    try:
+        if nltk_data is not None:
+            nltk_data.path[:] = []
+        for text in texts:
+            try:
+                results.append({"out": impl.tokenize(text)})
+            except LookupError as exc:
+                if nltk_data is None or "nltk" not in str(exc).lower():
+                    raise
+                lines = [line.strip() for line in str(exc).splitlines() if line.strip() and "*" not in line]
+                results.append({"needs_data": lines[0] if lines else "LookupError"})
+    finally:
+        if nltk_data is not None:
+            nltk_data.path[:] = saved
+    return results
+
+
 @in_worker
 def spy_tokenize(corpus: str) -> list[list[str]]:
     """Enough for the graders' own corpora: lower-case words, '.' between sentences."""
@@ -175,7 +223,7 @@ TRAIN_STAND_INS = {
 def pairs_cases(impl: Any, words: list[str], cases: list[tuple[list[list[str]], int]]) -> dict[str, Any]:
     """make_training_pairs on each (sentences, window_size) case with the
     graders' vocabulary of `words`: its stoi and the student's results."""
-    vocab = SpyVocab(words)
+    vocab = vocab_for(impl, words)
     outs = []
     for sentences, window in cases:
         out = impl.make_training_pairs(sentences, vocab, window)
@@ -227,23 +275,14 @@ def model_scores(impl: Any, in_weight: torch.Tensor, out_weight: torch.Tensor,
     return evidence
 
 
-def _step_model(impl: Any, in_weight: torch.Tensor, out_weight: torch.Tensor,
-                score: Callable[..., Any] | None, score_grad: Callable[..., Any] | None) -> nn.Module:
-    """The model a step is graded on: a probe scoring through the judge's
-    `score` when given, else the student's own Word2Vec (a step that calls
-    model(...) gets their forward), else a probe; with these tables."""
+def _step_model(in_weight: torch.Tensor, out_weight: torch.Tensor, score: Callable[..., Any] | None,
+                score_grad: Callable[..., Any] | None) -> nn.Module:
+    """The model a step is graded on: the graders' ProbeModel (a real
+    nn.Module with in_embed and out_embed), never the student's Word2Vec, so
+    a mistake there costs no sgns_step points; with these tables. Its
+    forward is marked (PROBE_OFFSET) unless the judge gives `score`."""
     vocab_size, dim = in_weight.shape
-    model: Any = None
-    if score is None:
-        try:
-            model = impl.Word2Vec(vocab_size, dim)
-        except Exception:
-            model = None
-        tables = [getattr(model, name, None) for name in ("in_embed", "out_embed")]
-        if not all(isinstance(t, nn.Embedding) and tuple(t.weight.shape) == (vocab_size, dim) for t in tables):
-            model = None
-    if model is None:
-        model = ProbeModel(vocab_size, dim, score, score_grad)
+    model = ProbeModel(vocab_size, dim, score, score_grad)
     if in_weight.dtype == torch.float64:
         model = model.double()
     with torch.no_grad():
@@ -261,7 +300,7 @@ def sgns_step_cases(impl: Any, in_weight: torch.Tensor, out_weight: torch.Tensor
     of negative_sampling_loss: what it returned and the tables after."""
     results = []
     for targets, contexts, negatives, lr, num_negatives in cases:
-        model = _step_model(impl, in_weight, out_weight, score, score_grad)
+        model = _step_model(in_weight, out_weight, score, score_grad)
         args = (model, targets, contexts, negatives, lr) + ((num_negatives,) if num_negatives is not None else ())
         with substituted(impl, "sgns_step", {"negative_sampling_loss": step_loss}):
             loss = impl.sgns_step(*args)

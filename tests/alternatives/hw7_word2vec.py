@@ -204,4 +204,99 @@ ALTERNATIVES: list[Variant] = [
     return sorted(others, key=lambda pair: pair[1], reverse=True)[: max(k, 0)]
 """,
     ),
+    rewrite(
+        "vocabulary_most_common",
+        "Vocabulary",
+        "gensim's way: words by decreasing count from Counter.most_common (ties in order of first "
+        "appearance), the rare ones dropped.",
+        """\
+        frequency = Counter(words)
+        kept = [(word, count) for word, count in frequency.most_common() if count >= min_count]
+        self.itos = [word for word, _ in kept]
+        self.counts = [count for _, count in kept]
+        self.stoi = {word: index for index, word in enumerate(self.itos)}
+""",
+    ),
+    rewrite(
+        "pairs_centre_outwards",
+        "make_training_pairs",
+        "checks that it was given a Vocabulary, then walks each window from the centre outwards "
+        "(distance 1 on both sides, then 2, ...), as word2vec's C code reads it.",
+        """\
+    if not isinstance(vocab, Vocabulary):
+        raise TypeError(f"vocab: expected a Vocabulary, got {type(vocab).__name__}")
+    pairs = []
+    for sentence in sentences:
+        ids = [vocab[w] for w in sentence if w in vocab]
+        for i, target in enumerate(ids):
+            for distance in range(1, window_size + 1):
+                for j in (i - distance, i + distance):
+                    if 0 <= j < len(ids):
+                        pairs.append([target, ids[j]])
+    return torch.tensor(pairs, dtype=torch.int64).view(-1, 2)
+""",
+    ),
+    rewrite(
+        "pairs_itertools",
+        "make_training_pairs",
+        "builds each sentence's pairs with itertools.product over positions, keeping those at most "
+        "window_size apart, and chains the sentences together.",
+        """\
+    import itertools
+
+    def sentence_pairs(words):
+        ids = [vocab.stoi[w] for w in words if w in vocab.stoi]
+        return (
+            (ids[i], ids[j])
+            for i, j in itertools.product(range(len(ids)), repeat=2)
+            if 0 < abs(i - j) <= window_size
+        )
+
+    chained = list(itertools.chain.from_iterable(sentence_pairs(s) for s in sentences))
+    return torch.tensor(chained, dtype=torch.long).reshape(len(chained), 2)
+""",
+    ),
+    rewrite(
+        "loss_sigmoid_log_clamped",
+        "negative_sampling_loss",
+        "the formula as written, −(log σ(u·v) + Σ log σ(−u·n)), with σ clamped away from 0 before "
+        "the log so that extreme scores stay finite.",
+        """\
+    eps = 1e-10
+    positive = torch.sigmoid(pos_scores).clamp(min=eps).log()
+    noise = torch.sigmoid(-neg_scores).clamp(min=eps).log().sum(dim=-1)
+    return -(positive + neg_weight * noise).mean()
+""",
+    ),
+    rewrite(
+        "similar_cosine_topk",
+        "k_most_similar",
+        "F.cosine_similarity of every row with the goal's, the goal masked out, then torch.topk.",
+        """\
+    if goal not in stoi:
+        raise KeyError(f"{goal!r} is not in the vocabulary")
+    index_to_word = {index: word for word, index in stoi.items()}
+    with torch.no_grad():
+        query = embeddings[stoi[goal]].unsqueeze(0)
+        similarity = F.cosine_similarity(embeddings, query, dim=1)
+        similarity[stoi[goal]] = float("-inf")
+        values, indices = torch.topk(similarity, min(k, len(stoi) - 1))
+    return [(index_to_word[i], v) for v, i in zip(values.tolist(), indices.tolist())]
+""",
+    ),
+    rewrite(
+        "similar_normalised_matmul_argsort",
+        "k_most_similar",
+        "normalises the rows with F.normalize, scores them with one matrix product and ranks them "
+        "with argsort(descending=True), skipping the goal.",
+        """\
+    if goal not in stoi:
+        raise KeyError(f"{goal!r} is not in the vocabulary")
+    itos = sorted(stoi, key=stoi.get)
+    unit = F.normalize(embeddings.detach(), dim=1)
+    scores = unit @ unit[stoi[goal]]
+    ranked = [i for i in scores.argsort(descending=True).tolist() if i != stoi[goal]]
+    return [(itos[i], scores[i].item()) for i in ranked[: max(k, 0)]]
+""",
+    ),
 ]

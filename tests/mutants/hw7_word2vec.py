@@ -67,13 +67,22 @@ MUTANTS: list[Variant] = [
         old="tokens = [t.lower() for t in word_tokenize(chunk, preserve_line=True)]",
         new="tokens = [t.lower() for t in chunk.split()]",
     ),
+    Variant(
+        MODULE,
+        name="tokenize_needs_punkt",
+        item="tokenize",
+        why="plain word_tokenize(text) calls nltk's sentence splitter, which needs the punkt "
+        "download: it works on a machine that has it and raises LookupError on one without.",
+        old="tokens = [t.lower() for t in word_tokenize(chunk, preserve_line=True)]",
+        new="tokens = [t.lower() for t in word_tokenize(chunk)]",
+    ),
     # ------------------------------------------------------------- Vocabulary
     Variant(
         MODULE,
         name="vocab_sorted",
         item="Vocabulary",
-        why="sorted(set(words)) is the textbook way to build a vocabulary, but the indices must "
-        "follow first appearance.",
+        why="sorted(set(words)) is a common way to build a vocabulary; the docstring asks for "
+        "the corpus's order (first appearance or by count), so it loses the order test alone.",
         old="self.itos = [w for w, n in frequency.items() if n >= min_count]",
         new="self.itos = sorted(w for w, n in frequency.items() if n >= min_count)",
     ),
@@ -94,6 +103,15 @@ MUTANTS: list[Variant] = [
         "dropped, so counts[i] no longer belongs to itos[i].",
         old="self.counts = [frequency[w] for w in self.itos]",
         new="self.counts = list(frequency.values())",
+    ),
+    Variant(
+        MODULE,
+        name="vocab_set_order",
+        item="Vocabulary",
+        why="building itos from set(words) gives each word once, but in an order that changes from "
+        "run to run (string hashing), so the same corpus gets other ids on the next run.",
+        old="self.itos = [w for w, n in frequency.items() if n >= min_count]",
+        new="self.itos = [w for w in set(frequency) if frequency[w] >= min_count]",
     ),
     # ---------------------------------------------------- make_training_pairs
     Variant(
@@ -163,6 +181,25 @@ MUTANTS: list[Variant] = [
         "every caller that indexes pairs[:, 0].",
         old="return torch.tensor(pairs, dtype=torch.long).reshape(-1, 2)",
         new="return torch.tensor(pairs, dtype=torch.long)",
+    ),
+    Variant(
+        MODULE,
+        name="pairs_offset_major",
+        item="make_training_pairs",
+        why="looping over the offsets first (all pairs at distance −w, then −w+1, …, a vectorised "
+        "habit) gives the right pairs, but not grouped by target as the docstring orders them.",
+        old="""\
+        for i, target in enumerate(ids):
+            for j in range(max(0, i - window_size), min(len(ids), i + window_size + 1)):
+                if j != i:
+                    pairs.append((target, ids[j]))
+""",
+        new="""\
+        for offset in range(-window_size, window_size + 1):
+            for i, target in enumerate(ids):
+                if offset and 0 <= i + offset < len(ids):
+                    pairs.append((target, ids[i + offset]))
+""",
     ),
     # --------------------------------------------------------------- Word2Vec
     Variant(
@@ -246,6 +283,15 @@ MUTANTS: list[Variant] = [
         "never needs it.",
         old="neg_weight * F.logsigmoid(-neg_scores)",
         new="F.logsigmoid(-neg_scores)",
+    ),
+    Variant(
+        MODULE,
+        name="loss_logsigmoid_wrong_weighting",
+        item="negative_sampling_loss",
+        why="applying neg_weight to the observed pair's term instead of the noise terms is right for "
+        "the classic loss (weight 1) and wrong for any other weight.",
+        old="return -(F.logsigmoid(pos_scores) + neg_weight * F.logsigmoid(-neg_scores).sum(-1)).mean()",
+        new="return -(neg_weight * F.logsigmoid(pos_scores) + F.logsigmoid(-neg_scores).sum(-1)).mean()",
     ),
     # -------------------------------------------------------------- sgns_step
     Variant(
@@ -442,6 +488,30 @@ MUTANTS: list[Variant] = [
         "handout asks for a KeyError.",
         old="""raise KeyError(f"{goal!r} is not in the vocabulary")""",
         new="return []",
+    ),
+    Variant(
+        MODULE,
+        name="similar_numpy",
+        item="k_most_similar",
+        why="going through NumPy (embeddings.numpy()) works on a plain tensor but raises on "
+        "model.in_embed.weight, which requires grad, exactly as main() passes it.",
+        old="vectors = embeddings.detach().float()",
+        new="vectors = torch.from_numpy(embeddings.numpy()).float()",
+    ),
+    Variant(
+        MODULE,
+        name="similar_normalises_in_place",
+        item="k_most_similar",
+        why="normalising the rows in place (div_ on a detached view) changes the caller's "
+        "embeddings: the model's own weights, as main() passes them.",
+        old="""\
+    vectors = embeddings.detach().float()
+    unit = vectors / vectors.norm(dim=1, keepdim=True).clamp_min(1e-12)
+""",
+        new="""\
+    vectors = embeddings.detach()
+    unit = vectors.div_(vectors.norm(dim=1, keepdim=True).clamp_min(1e-12))
+""",
     ),
     Variant(
         MODULE,
