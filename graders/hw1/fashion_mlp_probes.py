@@ -9,8 +9,9 @@ stored values and properties (mlp_support), or replays (instructor-only).
 
 Nothing here answers an item. The networks are deliberately not the
 handout's: they give log-probabilities over N_CLASSES = 12 classes (two that
-no label uses), not 10. PlainSGD is a stand-in for torch.optim.SGD, which
-the handout gives, not for make_optimizer's answer.
+no label uses), not 10. PlainSGD is torch.optim.SGD itself with a record
+of its steps (torch.optim.SGD is what the handout gives train_epoch, not
+make_optimizer's answer).
 """
 from __future__ import annotations
 
@@ -92,26 +93,25 @@ class TinyNet(nn.Module):
         return F.log_softmax(self.out(F.relu(self.hidden(x.flatten(1)))), dim=1)
 
 
-class PlainSGD:
-    """p ← p − lr · p.grad, recording each step's gradients: a stand-in for
-    torch.optim.SGD with the same zero_grad and step."""
+class PlainSGD(torch.optim.SGD):
+    """torch.optim.SGD without momentum (p ← p − lr · p.grad) that records
+    each step's gradients: a real torch.optim.Optimizer, so code that checks
+    isinstance(optimizer, torch.optim.Optimizer) takes its optimiser branch;
+    zero_grad is SGD's own."""
 
     def __init__(self, params: Any, lr: float) -> None:
-        self.params = list(params)
-        self.param_groups = [{"params": self.params, "lr": lr}]
-        self.lr = lr
+        super().__init__(params, lr=lr, foreach=False)
         self.grads: list[list[torch.Tensor | None]] = []
 
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self, closure: Any = None) -> None:
-        self.grads.append([None if p.grad is None else p.grad.clone() for p in self.params])
-        for p in self.params:
-            if p.grad is not None:
-                p -= self.lr * p.grad
+    def step(self, closure: Any = None) -> Any:
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        params = [p for group in self.param_groups for p in group["params"]]
+        self.grads.append([None if p.grad is None else p.grad.detach().clone() for p in params])
+        super().step()
+        return loss
 
 
 def data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -242,16 +242,23 @@ def network_summary(impl: Any, builder: str) -> dict[str, Any]:
 def network_outputs(impl: Any, builder: str, inputs: list[torch.Tensor]) -> dict[str, Any]:
     """impl.<builder>()'s network in eval mode without gradients on each
     input in turn: its outputs, up to the first that raised (then 'error',
-    'failed' its index)."""
+    'failed' its index), and 'changed', the indices of the inputs the network
+    changed in place. The inputs are separate tensors, so one changed does
+    not change another."""
     model = getattr(impl, builder)()
     if not isinstance(model, nn.Module):
         return {"module": False, "got": model}
     model.eval()
     outs: list[Any] = []
+    changed: list[int] = []
     for k, x in enumerate(inputs):
+        kept = x.clone()
         try:
             with torch.no_grad():
                 outs.append(_answer(model(x)))
         except Exception as exc:  # a shape mismatch inside the network, most often
-            return {"module": True, "outs": outs, "failed": k, "error": f"{type(exc).__name__}: {exc}"}
-    return {"module": True, "outs": outs}
+            return {"module": True, "outs": outs, "failed": k, "error": f"{type(exc).__name__}: {exc}",
+                    "changed": changed}
+        if not torch.equal(x, kept):
+            changed.append(k)
+    return {"module": True, "outs": outs, "changed": changed}

@@ -61,12 +61,13 @@ def output_problem(out: Any, n: int) -> str | None:
         return "the output must be finite floating-point numbers"
     sums = out.detach().double().exp().sum(dim=1)
     if not torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
-        hint = (
-            " (these look like probabilities: use LogSoftmax, not Softmax)"
-            if bool((out >= 0).all())
-            else " (these look like raw scores: end the network with LogSoftmax)"
-        )
+        # Only what was observed: rows that themselves sum to 1 are probabilities.
+        own = out.detach().double().sum(dim=1)
+        hint = (" (the output's own rows sum to 1: probabilities, not their logarithms)"
+                if bool((out >= 0).all()) and torch.allclose(own, torch.ones_like(own), atol=1e-4) else "")
         return f"exp(output) sums to {[round(v, 4) for v in sums.tolist()]} per row, not 1{hint}"
+    if out.dtype != torch.float32:
+        return f"the output is {str(out.dtype).removeprefix('torch.')}, expected float32 for float32 images"
     return None
 
 
@@ -76,10 +77,17 @@ def check_log_probabilities(impl: Any, builder: str, n: int, flat: bool, seed: i
     worker: the network stays there)."""
     present(impl, builder)
     images = torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
-    x, y = (images.reshape(n, 784), images) if flat else (images, images.reshape(n, 784))
+    # Two separate tensors, so that a network changing one in place leaves the other as drawn.
+    x, y = (images.reshape(n, 784).clone(), images) if flat else (images, images.reshape(n, 784).clone())
     got = impl.run(probes.network_outputs, builder, [x, y])
     check(got["module"], f"{builder}() must return an nn.Module.", f"got {describe(got.get('got'))}")
     outs = got["outs"]
+    check(
+        not got.get("changed"),
+        f"{builder}()'s network must not change the batch it is given: compute on new tensors "
+        "(x - m, x.view(...)), not in place on its input.",
+        f"input {describe(x if 0 in got.get('changed', []) else y)}: its values changed during the forward pass",
+    )
 
     def crashed(k: int, inp: torch.Tensor) -> None:
         if got.get("failed") == k:
@@ -94,8 +102,8 @@ def check_log_probabilities(impl: Any, builder: str, n: int, flat: bool, seed: i
     problem = output_problem(out, n)
     check(
         problem is None,
-        f"{builder}()'s network must map a batch of N images to (N, 10) log-probabilities: "
-        "every row's exp must sum to 1.",
+        f"{builder}()'s network must map a batch of N float32 images to (N, 10) float32 "
+        "log-probabilities: every row's exp must sum to 1.",
         f"input {describe(x)}: {problem}",
     )
     crashed(1, y)
@@ -164,6 +172,37 @@ def same_fingerprint(got: tuple[float, float] | None, want: tuple[float, float])
             and abs(total - want_total) <= 1e-4 * abs(want_total) + 1e-3 * want_norm)
 
 
+STEP_RULE = (
+    "train_epoch must take one optimiser step per batch, with the gradients of that batch's mean "
+    "NLL loss alone, computed at the parameters as they are before that step.")
+
+
+def check_steps(steps: Any, want: list[tuple[float, float]], given: str) -> None:
+    """Every recorded step's gradients have the fingerprint `want` gives for
+    it; a failure says which step, and, only where the numbers show it, that
+    the gradients are the running sum of this batch's and the earlier ones'."""
+    check(
+        isinstance(steps, list) and len(steps) == len(want),
+        "train_epoch must take one optimiser step per batch.",
+        f"{given}: {len(want)} batches, {len(steps) if isinstance(steps, list) else 0} steps",
+    )
+    for k, (got, expected) in enumerate(zip(steps, want)):
+        found = fingerprint(got)
+        if same_fingerprint(found, expected):
+            continue
+        if found is None:
+            fail(STEP_RULE, f"{given}: at the step of batch {k + 1} a parameter has no gradient")
+        running = sum(total for _, total in want[: k + 1])
+        summed = k > 0 and abs(found[1] - running) <= 1e-4 * abs(running) + 1e-3 * expected[0]
+        fail(
+            STEP_RULE,
+            f"{given}: wrong gradients at the step of batch {k + 1} "
+            f"(their norm and sum: expected {expected}, got {found})"
+            + (f"; their sum is that of batches 1 to {k + 1}'s gradients together: they were "
+               "not cleared between batches" if summed else ""),
+        )
+
+
 def pair(out: Any) -> tuple[float, float] | None:
     """(loss, accuracy) as floats, or None if `out` is not such a pair."""
     try:
@@ -178,12 +217,18 @@ def close(a: float, b: float) -> bool:
 
 
 def mean_hint(loss: float, accuracy: float, want: dict[str, float]) -> str:
-    """Names the usual mistake when (loss, accuracy) matches it."""
-    if close(loss, want["last_loss"]) or close(accuracy, want["last_accuracy"]):
-        return " (that is the last batch's value)"
-    if close(loss, want["unweighted_loss"]) or close(accuracy, want["unweighted_accuracy"]):
-        return " (that is the unweighted mean of the batches' values)"
-    return ""
+    """Says which returned number equals a usual wrong value, only where it
+    does (and differs from the right one): the last batch's, or the
+    unweighted mean of the batches'."""
+    seen = []
+    for key, value, what in (("loss", loss, "the loss"), ("accuracy", accuracy, "the accuracy")):
+        if close(value, want[key]):
+            continue
+        if close(value, want[f"last_{key}"]):
+            seen.append(f"{what} is the last batch's")
+        elif close(value, want[f"unweighted_{key}"]):
+            seen.append(f"{what} is the unweighted mean of the batches' values")
+    return f" ({'; '.join(seen)})" if seen else ""
 
 
 TRAIN_MEANS_RULE = (

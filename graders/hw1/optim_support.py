@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail, show
 from graders.hw1 import optimizers_probes as probes
+from graders.strategies import float_dtypes, layouts, noncontiguous
 from graders.hw1.optimizers_probes import THRESHOLD, leaf  # noqa: F401  (shared with the worker)
 
 # Tolerances of every comparison of parameter values, by dtype: float64
@@ -43,13 +44,20 @@ class Case:
     def __repr__(self) -> str:  # what hypothesis prints as the smallest failing input
         return self.describe()
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # hypothesis pretty-prints dataclasses field by field unless told otherwise,
+        # which hides the layout and the scale the description states
+        printer.text(self.describe())
+
     def describe(self) -> str:
         dtype = str(self.start.dtype).removeprefix("torch.")
         scale = max(g.abs().max().item() for g in self.grads) if self.start.numel() else 0.0
+        strided = sum(not g.is_contiguous() for g in self.grads)
         return (
             f"a {dtype} parameter of shape {tuple(self.start.shape)}, lr={self.lr:g}, "
             f"{len(self.grads)} step{'s' if len(self.grads) != 1 else ''} with gradients up to "
             f"{scale:.3g} in size"
+            + (f" ({strided} of them non-contiguous)" if strided else "")
         )
 
     def to(self, dtype: torch.dtype, scale: float = 1.0) -> "Case":
@@ -57,13 +65,21 @@ class Case:
         return Case(self.start.to(dtype), [(g * scale).to(dtype) for g in self.grads], self.lr)
 
 
+def strided(t: torch.Tensor) -> torch.Tensor:
+    """`t` laid out non-contiguously; a tensor of one element has no layout to
+    change (it is contiguous whatever its strides), so it is kept as it is."""
+    return noncontiguous(t) if t.numel() > 1 else t
+
+
 @st.composite
 def cases(draw: st.DrawFn) -> Case:
-    """A parameter of 0 to 3 dimensions, float32 or float64, and 1 to 5
+    """A parameter of one or two dimensions (the network's are: W1 and W2
+    are matrices, b1 and b2 vectors), float32 or float64, and 1 to 5
     gradients of a drawn scale (tiny ones included: they show where ε
-    goes), about a fifth of their entries exactly zero."""
-    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=3)))
-    dtype = draw(st.sampled_from([torch.float64, torch.float32]))
+    goes), about a fifth of their entries exactly zero, each laid out
+    contiguously or not (autograd does not promise a contiguous .grad)."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=2)))
+    dtype = draw(float_dtypes)
     steps = draw(st.integers(1, 5))
     scale = draw(st.sampled_from([1e-4, 1e-2, 1.0, 10.0]))
     lr = draw(st.sampled_from([1e-3, 0.01, 0.1, 0.5]))
@@ -74,7 +90,8 @@ def cases(draw: st.DrawFn) -> Case:
     for _ in range(steps):
         g = torch.randn(shape, generator=gen, dtype=dtype) * scale
         g[torch.rand(shape, generator=gen) < 0.2] = 0.0
-        grads.append(g.to(device))
+        g = g.to(device)
+        grads.append(strided(g) if draw(layouts) else g)
     return Case(start, grads, lr)
 
 
@@ -192,11 +209,17 @@ def check_properties(impl: Any, name: str, case: Case) -> None:
         f"{case.describe()}: after each step "
         + (", ".join(describe(v) for v in got) if isinstance(got, list) else describe(got)),
     )
-    check(
-        all(bool(torch.isfinite(v).all()) for v in got),
-        f"{name} must give finite values (a zero gradient must not divide by zero: ε is there for that).",
-        f"{case.describe()}: {show(got)}",
-    )
+    bad = next((k for k, v in enumerate(got) if not bool(torch.isfinite(v).all())), None)
+    if bad is not None:
+        # Say where the non-finite values are, as observed; no guess at why.
+        where = ~torch.isfinite(got[bad].cpu())
+        zero_so_far = torch.stack([g.cpu() == 0 for g in case.grads[: bad + 1]]).all(dim=0)
+        fail(
+            f"{name} must give finite values.",
+            f"{case.describe()}: after step {bad + 1} {show(got[bad])}"
+            + (" (non-finite only where every gradient so far was zero)"
+               if bool(zero_so_far[where].all()) else ""),
+        )
     # The rest in float64, where the steps are far above the rounding of the values.
     base = case.to(torch.float64)
     values = run_rule(impl, name, base)
@@ -276,11 +299,20 @@ def check_contract(impl: Any, name: str) -> None:
     rule_of(impl, name)
     before = torch.tensor([1.0, -2.0, 3.0])
     seen = impl.run(probes.rule_contract, name)  # one step of lr=0.1 with the gradient [0.5, 0.5, -0.5]
+    given = f"param {before.tolist()}, grad [0.5, 0.5, -0.5], lr=0.1"
     check(
         not torch.equal(seen["after"], before),
         f"{name} must update the parameter it receives in place (e.g. `param -= ...` inside "
-        "torch.no_grad()), not return or rebind a new tensor.",
-        f"param {before.tolist()}, grad [0.5, 0.5, -0.5], lr=0.1 → param unchanged",
+        "torch.no_grad()): the caller's tensor is the one that must change.",
+        f"{given} → the caller's param is unchanged",
+    )
+    # Zeroing it in place (param.grad.zero_()) clears it as `param.grad = None` does.
+    kept = seen["given_grad_after"]
+    check(
+        torch.equal(kept, torch.tensor([0.5, 0.5, -0.5])) or not bool(kept.any()),
+        f"{name} must not change the values of the gradient tensor it reads (other than clearing "
+        "it): only the parameter and the state are updated.",
+        f"{given} → that gradient tensor became {show(kept)}",
     )
     check(
         seen["is_leaf"] and seen["requires_grad"],

@@ -36,6 +36,13 @@ def leaf(value: torch.Tensor) -> torch.Tensor:
     return value.detach().clone().requires_grad_()
 
 
+def same_layout_copy(t: torch.Tensor) -> torch.Tensor:
+    """A copy of `t` with its strides, contiguous or not (clone() makes a
+    strided slice contiguous)."""
+    copy = torch.empty_strided(t.size(), t.stride(), dtype=t.dtype, device=t.device)
+    return copy.copy_(t)
+
+
 # --------------------------------------------------------------------------
 # the handout's data and initial parameters (given code, not graded)
 
@@ -141,7 +148,7 @@ def rule_values(impl: Any, name: str, start: torch.Tensor, grads: list[torch.Ten
     step = _step(impl, name)
     param, state, values = leaf(start), {}, []
     for g in grads:
-        param.grad = g.clone()
+        param.grad = same_layout_copy(g)
         step(param, lr, state, **hyper)
         values.append(param.detach().clone())
     return values
@@ -152,11 +159,12 @@ def rule_contract(impl: Any, name: str) -> dict[str, Any]:
     """One step on a small parameter: what became of it, its gradient and the state."""
     step = _step(impl, name)
     param = leaf(torch.tensor([1.0, -2.0, 3.0]))
-    param.grad = torch.tensor([0.5, 0.5, -0.5])
+    given = param.grad = torch.tensor([0.5, 0.5, -0.5])
     state: dict = {}
     step(param, 0.1, state)
     grad = param.grad
     return {
+        "given_grad_after": given.detach().clone(),
         "after": param.detach().clone(),
         "is_leaf": bool(param.is_leaf), "requires_grad": bool(param.requires_grad),
         "grad": None if not isinstance(grad, torch.Tensor) else grad.detach().clone(),
@@ -224,13 +232,15 @@ def train_run(impl: Any, lr: float, kwargs: dict[str, Any], data: Any = None, ru
     JudgedRule; `forward`: None for leaky_forward, else a judge callback for
     Linearised. Returns the history, the calls a MarkedRule recorded as
     (parameter index, state number, state was empty) (-1: a parameter not
-    among those passed) and the final parameters."""
+    among those passed), the final parameters and which of x and y train
+    changed in place."""
     if data is None:
         x, y = make_data()
         params = make_params()
     else:
         x, y, start = data
         params = [leaf(p) for p in start]
+    kept = {"x": x.clone(), "y": y.clone()}
     recorder = MarkedRule() if rule is None else None
     step_fn = recorder if recorder is not None else JudgedRule(rule)
     network = leaky_forward if forward is None else Linearised(forward)
@@ -245,4 +255,6 @@ def train_run(impl: Any, lr: float, kwargs: dict[str, Any], data: Any = None, ru
             states.append(state)
             number = len(states) - 1
         calls.append([index, number, empty])
-    return {"history": history, "calls": calls, "params": [p.detach().clone() for p in params]}
+    changed = [name for name, t in (("x", x), ("y", y)) if not torch.equal(t, kept[name])]
+    return {"history": history, "calls": calls, "params": [p.detach().clone() for p in params],
+            "inputs_changed": changed}

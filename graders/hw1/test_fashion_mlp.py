@@ -64,7 +64,7 @@ def test_overfitting_is_larger(impl):
     check(
         count > support.MLP_PARAMETERS,
         "build_overfitting_mlp() must have more parameters than the 784-512-256-128-10 network "
-        f"({support.MLP_PARAMETERS:,}): more layers of fewer units can mean fewer parameters.",
+        f"({support.MLP_PARAMETERS:,}).",
         f"it has {count:,}",
     )
 
@@ -80,8 +80,7 @@ def test_train_transform_shape_and_scale(impl, seed):
     (out,) = impl.run(probes.transform_outputs, transform, "random", seed, [seed])
     check(
         isinstance(out, torch.Tensor) and out.dtype == torch.float32 and tuple(out.shape) == (1, 28, 28),
-        "train_transform() must turn a 28×28 grey PIL image into a float32 tensor (1, 28, 28): "
-        "crop back to 28 after padding, and end with ToTensor.",
+        "train_transform() must turn a 28×28 grey PIL image into a float32 tensor (1, 28, 28).",
         f"random image (seed {seed}) → {describe(out)}",
     )
     check(
@@ -177,24 +176,35 @@ def test_optimizer_covers_every_parameter(impl):
     )
 
 
-@graded("make_optimizer", points=1)
-@given(st.sampled_from([0.5, 0.01, 1e-3]), st.sampled_from([0.0, 0.005, 0.1]))
-def test_optimizer_hyperparameters(impl, lr, weight_decay):
-    defaults = call("make_optimizer", impl, support.two_layers())
-    got = [(g.get("lr"), g.get("weight_decay")) for g in defaults.param_groups]
-    check(
-        all(v == (0.01, 0.0) for v in got),
-        "make_optimizer(model) must default to lr=0.01 and weight_decay=0.",
-        f"param groups' (lr, weight_decay): {got}",
-    )
-    opt = call("make_optimizer", impl, support.two_layers(), lr=lr, weight_decay=weight_decay)
-    got = [(g.get("lr"), g.get("weight_decay")) for g in opt.param_groups]
-    check(
-        all(v == (lr, weight_decay) for v in got),
-        "make_optimizer(model, lr, weight_decay) must pass both on to SGD: every param group must "
-        "hold them.",
-        f"lr={lr}, weight_decay={weight_decay} → param groups' (lr, weight_decay): {got}",
-    )
+def group_settings(opt: torch.optim.Optimizer, key: str) -> list:
+    return [g.get(key) for g in opt.param_groups]
+
+
+@graded("make_optimizer", points=0.5)
+@given(st.sampled_from([0.5, 0.01, 1e-3]))
+def test_optimizer_learning_rate(impl, lr):
+    got = group_settings(call("make_optimizer", impl, support.two_layers()), "lr")
+    check(all(v == 0.01 for v in got), "make_optimizer(model) must default to lr=0.01.",
+          f"param groups' lr: {got}")
+    got = group_settings(call("make_optimizer", impl, support.two_layers(), lr=lr), "lr")
+    check(all(v == lr for v in got),
+          "make_optimizer(model, lr) must pass lr on to SGD: every param group must hold it.",
+          f"lr={lr} → param groups' lr: {got}")
+
+
+# Part (d)'s extension, graded on its own: an answer to part (a) alone keeps the points above.
+@graded("make_optimizer", points=0.5)
+@given(st.sampled_from([0.005, 0.1]))
+def test_optimizer_weight_decay(impl, weight_decay):
+    got = group_settings(call("make_optimizer", impl, support.two_layers()), "weight_decay")
+    check(all(v == 0 for v in got), "make_optimizer(model) must default to weight_decay=0 (no L2 penalty).",
+          f"param groups' weight_decay: {got}")
+    got = group_settings(call("make_optimizer", impl, support.two_layers(), weight_decay=weight_decay),
+                         "weight_decay")
+    check(all(v == weight_decay for v in got),
+          "make_optimizer(model, weight_decay=...) must pass weight_decay on to SGD: every param "
+          "group must hold it.",
+          f"weight_decay={weight_decay} → param groups' weight_decay: {got}")
 
 
 # --------------------------------------------------------------------------
@@ -239,20 +249,7 @@ TRAIN_CASES = {
 def test_train_epoch_one_step_per_batch(impl):
     for (n, batch_size, seed), want in TRAIN_CASES.items():
         _, steps, _ = support.train_case(impl, n, batch_size, seed)
-        given_ = f"{n} examples in batches of {batch_size} (seed {seed})"
-        check(
-            len(steps) == len(want["steps"]),
-            "train_epoch must take one optimiser step per batch.",
-            f"{given_}: {len(want['steps'])} batches, {len(steps)} steps",
-        )
-        for k, (got, expected) in enumerate(zip(steps, want["steps"])):
-            check(
-                support.same_fingerprint(support.fingerprint(got), expected),
-                "at every step the gradients must be those of the current batch's mean NLL loss alone: "
-                "clear them (optimizer.zero_grad()) before each backward, or they add up over batches.",
-                f"{given_}: wrong gradients at the step of batch {k + 1} "
-                f"(their norm and sum: expected {expected}, got {support.fingerprint(got)})",
-            )
+        support.check_steps(steps, want["steps"], f"{n} examples in batches of {batch_size} (seed {seed})")
 
 
 @graded("train_epoch", points=0.5)
@@ -312,19 +309,26 @@ EVAL_CASES = {
         last_loss=0.9117617011070251, last_accuracy=1.0,
         unweighted_loss=2.2450883984565735, unweighted_accuracy=0.3333333333333333,
     ),
+    # A last batch of a single example: (N, 12) outputs with N = 1 must still count as one row.
+    "last batch of one, wrong": dict(
+        sizes=[4, 4, 1], right=[True, True, False],
+        loss=1.13398277759552, accuracy=8 / 9,
+        last_loss=2.9117517471313477, last_accuracy=0.0,
+        unweighted_loss=1.5784250497817993, unweighted_accuracy=0.6666666666666666,
+    ),
 }
 
 
 @graded("evaluate", points=1)
-@FEW
-@given(st.sampled_from(sorted(EVAL_CASES)), st.integers(0, 1000))
-def test_evaluate_over_the_whole_loader(impl, case, seed):
-    want = EVAL_CASES[case]
-    sizes, right = want["sizes"], want["right"]
+@settings(max_examples=4)  # the answers do not depend on the seed; every case runs in each example
+@given(st.integers(0, 1000))
+def test_evaluate_over_the_whole_loader(impl, seed):
     support.present(impl, "evaluate")
-    out = impl.run(probes.evaluate_run, sizes, right, seed, sizes[0], False)["out"]
-    support.check_means("evaluate", out, want, support.EVAL_RULE,
-                        f"{sum(sizes)} examples in batches of sizes {sizes}, {case} (seed {seed})")
+    for case, want in EVAL_CASES.items():
+        sizes, right = want["sizes"], want["right"]
+        out = impl.run(probes.evaluate_run, sizes, right, seed, sizes[0], False)["out"]
+        support.check_means("evaluate", out, want, support.EVAL_RULE,
+                            f"{sum(sizes)} examples in batches of sizes {sizes}, {case} (seed {seed})")
 
 
 @graded("evaluate", points=1)

@@ -15,9 +15,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dlkit.grading.checks import call, check, describe, graded, show
+from dlkit.grading.checks import call, call_keeping_inputs, check, check_like, describe, graded, show
 from graders.hw1 import optim_support as support
 from graders.hw1 import optimizers_probes as probes
+from graders.strategies import float_dtypes, layouts
 
 MODULE = "hw1/optimizers"
 
@@ -45,21 +46,21 @@ def test_forward_worked_example(impl):
 
 
 @graded("forward", points=0.5)
-@given(st.integers(1, 6), st.integers(1, 5), st.integers(1, 4), st.integers(0, 2**16),
-       st.sampled_from([torch.float32, torch.float64]))
-def test_forward_properties(impl, n, d, h, seed, dtype):
+@given(st.integers(1, 6), st.integers(1, 5), st.integers(1, 4), st.integers(0, 2**16), float_dtypes, layouts)
+def test_forward_properties(impl, n, d, h, seed, dtype, strided):
     gen = torch.Generator().manual_seed(seed)
     w1, b1, w2, b2 = (torch.randn(s, generator=gen, dtype=dtype) for s in ((d, h), (h,), (h, 1), (1,)))
     x = torch.randn(n, d, generator=gen, dtype=dtype)
+    if strided:  # a transposed batch or weight is as valid an input as a contiguous one
+        x, w1 = support.strided(x), support.strided(w1)
     support.rule_of(impl, "forward")
+    layout = [name for name, t in (("x", x), ("W1", w1)) if not t.is_contiguous()]
+    given_ = (f"x {describe(x)}" + (f" ({' and '.join(layout)} non-contiguous)" if layout else "")
+              + f", H={h} hidden units (seed {seed})")
+    plain = call_keeping_inputs("forward", impl, [w1, b1, w2, b2], x, names=("params", "x"))
+    check_like("forward", plain, x, given_, shape=(n, 1))
     # The gradients are taken in the worker: autograd does not cross the channel.
     out, missing = impl.run(probes.forward_gradients, [w1, b1, w2, b2], x)
-    given_ = f"x {describe(x)}, H={h} hidden units (seed {seed})"
-    check(
-        isinstance(out, torch.Tensor) and tuple(out.shape) == (n, 1) and out.dtype == dtype,
-        "forward must return a tensor of shape (N, 1), of the inputs' dtype.",
-        f"{given_} → {describe(out)}",
-    )
     check(not missing, "the output must be differentiable with respect to every parameter.",
           f"{given_}: no gradient reaches {', '.join(missing)}")
     tol = dict(rtol=1e-4, atol=1e-5) if dtype == torch.float32 else dict(rtol=1e-9, atol=1e-12)
@@ -240,6 +241,11 @@ def run_train(impl: Any, lr: float, **kwargs: Any) -> tuple[list[float], list]:
     support.rule_of(impl, "train")
     seen = impl.run(probes.train_run, lr, kwargs)
     history = seen["history"]
+    check(
+        not seen["inputs_changed"],
+        "train must not change the data it is given: only the parameters are updated in place.",
+        f"{GIVEN}, lr={lr}: {' and '.join(seen['inputs_changed'])} changed in place",
+    )
     check(
         support.finite_floats(history) and len(history) > 0,
         "train must return the loss history: a non-empty list of finite Python floats (loss.item()).",

@@ -125,4 +125,79 @@ ALTERNATIVES: list[Variant] = [
     return loss, accuracy
 """,
     ),
+    rewrite(
+        "train_isinstance_branches",
+        "train_epoch",
+        "a hand-written loop that branches on isinstance(optimizer, torch.optim.Optimizer), "
+        "with a manual SGD update for any other updater, and counts with labels.size(0).",
+        """\
+    model.train()
+    running_loss, running_correct, seen = 0.0, 0, 0
+    for images, labels in loader:
+        images, labels = images.to(device), labels.to(device)
+        if isinstance(optimizer, torch.optim.Optimizer):
+            optimizer.zero_grad()
+        else:
+            for p in model.parameters():
+                p.grad = None
+        output = model(images)
+        loss = F.nll_loss(output, labels)
+        loss.backward()
+        if isinstance(optimizer, torch.optim.Optimizer):
+            optimizer.step()
+        else:
+            with torch.no_grad():
+                for p in model.parameters():
+                    p -= optimizer.lr * p.grad
+        running_loss += loss.item() * labels.size(0)
+        running_correct += (output.argmax(1) == labels).sum().item()
+        seen += labels.size(0)
+    return running_loss / seen, running_correct / seen
+""",
+    ),
+    rewrite(
+        "train_d2l_style",
+        "train_epoch",
+        "d2l's train_epoch_ch3: isinstance checks on the net and the updater, a per-example "
+        "loss (reduction='none'), zero_grad after the forward pass, an accumulator of sums.",
+        """\
+    if isinstance(model, torch.nn.Module):
+        model.train()
+    metric = [0.0, 0.0, 0]  # summed loss, correct predictions, examples
+    for X, y in loader:
+        X, y = X.to(device), y.to(device)
+        y_hat = model(X)
+        l = F.nll_loss(y_hat, y, reduction="none")
+        if isinstance(optimizer, torch.optim.Optimizer):
+            optimizer.zero_grad()
+            l.mean().backward()
+            optimizer.step()
+        else:
+            l.sum().backward()
+            optimizer(X.shape[0])
+        metric[0] += float(l.sum())
+        metric[1] += float((y_hat.argmax(axis=1).type(y.dtype) == y).type(y.dtype).sum())
+        metric[2] += y.numel()
+    return metric[0] / metric[2], metric[1] / metric[2]
+""",
+    ),
+    rewrite(
+        "evaluate_d2l_style",
+        "evaluate",
+        "d2l's evaluate_accuracy: isinstance(net, nn.Module) before net.eval(), per-example "
+        "losses summed, y.numel() examples.",
+        """\
+    if isinstance(model, nn.Module):
+        model.eval()
+    metric = [0.0, 0.0, 0]
+    with torch.no_grad():
+        for X, y in loader:
+            X, y = X.to(device), y.to(device)
+            y_hat = model(X)
+            metric[0] += float(F.nll_loss(y_hat, y, reduction="none").sum())
+            metric[1] += float((y_hat.argmax(axis=1) == y).sum())
+            metric[2] += y.numel()
+    return metric[0] / metric[2], metric[1] / metric[2]
+""",
+    ),
 ]

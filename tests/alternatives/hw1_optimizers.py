@@ -113,4 +113,93 @@ ALTERNATIVES: list[Variant] = [
     return history
 """,
     ),
+    rewrite(
+        "momentum_slice_assignment",
+        "momentum_step",
+        "the velocity and the parameter overwritten through slices, v[:] = beta * v + grad "
+        "(every parameter of the network has at least one dimension).",
+        """\
+    with torch.no_grad():
+        if "v" not in state:
+            state["v"] = torch.zeros_like(param)
+        v = state["v"]
+        v[:] = beta * v + param.grad
+        param[:] = param - lr * v
+    param.grad = None
+""",
+    ),
+    rewrite(
+        "rmsprop_d2l_slices",
+        "rmsprop_step",
+        "d2l's style: state via setdefault, s[:] and p[:] -= ..., torch.square, and the "
+        "gradient zeroed in place.",
+        """\
+    with torch.no_grad():
+        s = state.setdefault("s", torch.zeros_like(param))
+        s[:] = alpha * s + (1 - alpha) * torch.square(param.grad)
+        param[:] -= lr * param.grad / (torch.sqrt(s) + eps)
+    param.grad.zero_()
+""",
+    ),
+    rewrite(
+        "adam_hat_form",
+        "adam_step",
+        "the textbook form: new tensors m and v stored back in the state, m_hat and v_hat, "
+        "then p -= lr * m_hat / (sqrt(v_hat) + eps).",
+        """\
+    beta1, beta2 = betas
+    g = param.grad.detach()
+    if not state:
+        state["t"], state["m"], state["v"] = 0, torch.zeros_like(g), torch.zeros_like(g)
+    state["t"] += 1
+    t = state["t"]
+    state["m"] = beta1 * state["m"] + (1 - beta1) * g
+    state["v"] = beta2 * state["v"] + (1 - beta2) * g**2
+    m_hat = state["m"] / (1 - beta1**t)
+    v_hat = state["v"] / (1 - beta2**t)
+    with torch.no_grad():
+        param -= lr * m_hat / (torch.sqrt(v_hat) + eps)
+    param.grad = None
+""",
+    ),
+    rewrite(
+        "adam_d2l_slices",
+        "adam_step",
+        "d2l's adam: v[:] and s[:] updated through slices, bias-corrected copies, p[:] -= ..., "
+        "and p.grad.data.zero_().",
+        """\
+    beta1, beta2 = betas
+    if "t" not in state:
+        state.update(t=0, v=torch.zeros_like(param), s=torch.zeros_like(param))
+    state["t"] += 1
+    v, s = state["v"], state["s"]
+    with torch.no_grad():
+        v[:] = beta1 * v + (1 - beta1) * param.grad
+        s[:] = beta2 * s + (1 - beta2) * torch.square(param.grad)
+        v_bias_corr = v / (1 - beta1 ** state["t"])
+        s_bias_corr = s / (1 - beta2 ** state["t"])
+        param[:] -= lr * v_bias_corr / (torch.sqrt(s_bias_corr) + eps)
+    param.grad.data.zero_()
+""",
+    ),
+    rewrite(
+        "train_autograd_grad",
+        "train",
+        "gradients from torch.autograd.grad, handed to the rule through .grad; the states "
+        "zipped with the parameters in a for loop with an early return.",
+        """\
+    states = [dict() for _ in params]
+    history: list[float] = []
+    for _ in range(max_steps):
+        loss = torch.mean(torch.square(forward(params, x) - y))
+        history.append(loss.item())
+        if loss.item() < threshold:
+            return history
+        grads = torch.autograd.grad(loss, params)
+        for param, grad, state in zip(params, grads, states):
+            param.grad = grad
+            step_fn(param, lr, state)
+    return history
+""",
+    ),
 ]

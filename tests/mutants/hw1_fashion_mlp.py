@@ -267,4 +267,82 @@ MUTANTS: list[Variant] = [
             batch_loss.backward()
             total_loss += batch_loss.item()""",
     ),
+    # ------------------------------------- batch of one, inputs, dtypes, devices
+    Variant(
+        MODULE,
+        name="eval_squeezed_predictions",
+        item="evaluate",
+        why="torch.max(outputs.squeeze(), 1), a squeeze kept from a regression notebook: a last "
+        "batch of one example becomes a vector and the max over dimension 1 raises.",
+        old="            correct += (log_probs.argmax(dim=1) == labels).sum().item()\n            count",
+        new="            _, predicted = torch.max(log_probs.squeeze(), 1)\n"
+        "            correct += (predicted == labels).sum().item()\n            count",
+    ),
+    Variant(
+        MODULE,
+        name="train_squeezed_predictions",
+        item="train_epoch",
+        why="torch.max(outputs.squeeze(), 1): a last batch of one example becomes a vector and "
+        "the max over dimension 1 raises.",
+        old="        correct += (log_probs.argmax(dim=1) == labels).sum().item()\n        count",
+        new="        _, predicted = torch.max(log_probs.squeeze(), 1)\n"
+        "        correct += (predicted == labels).sum().item()\n        count",
+    ),
+    Variant(
+        MODULE,
+        name="eval_batches_left_on_cpu",
+        item="evaluate",
+        why="the batches are never moved to the device: fine on a laptop, a device mismatch on a GPU.",
+        old="            images, labels = images.to(device), labels.to(device)\n            log_probs = model(images)",
+        new="            log_probs = model(images)",
+        requires_cuda=True,
+    ),
+    Variant(
+        MODULE,
+        name="mlp_centres_input_in_place",
+        item="build_mlp",
+        why="the pixels centred inside forward with x -= 0.5 on a view of the input: the caller's "
+        "batch changes at every forward pass.",
+        old="""    return nn.Sequential(
+        nn.Flatten(),  # (N, 1, 28, 28) → (N, 784); (N, 784) stays as it is""",
+        new="""    class Centred(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = x.view(x.shape[0], -1)
+            x -= 0.5
+            return x
+
+    return nn.Sequential(
+        Centred(),""",
+    ),
+    Variant(
+        MODULE,
+        name="mlp_float64_output",
+        item="build_mlp",
+        why="the scores cast to float64 before the log-softmax \"for stability\": float32 images "
+        "give float64 log-probabilities.",
+        old="""    return nn.Sequential(
+        nn.Flatten(),  # (N, 1, 28, 28) → (N, 784); (N, 784) stays as it is
+        nn.Linear(784, 512),
+        nn.ReLU(),
+        nn.Linear(512, 256),
+        nn.ReLU(),
+        nn.Linear(256, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+        nn.LogSoftmax(dim=1),""",
+        new="""    class Float64LogSoftmax(nn.Module):
+        def forward(self, scores: torch.Tensor) -> torch.Tensor:
+            return F.log_softmax(scores.double(), dim=1)
+
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(784, 512),
+        nn.ReLU(),
+        nn.Linear(512, 256),
+        nn.ReLU(),
+        nn.Linear(256, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+        Float64LogSoftmax(),""",
+    ),
 ]

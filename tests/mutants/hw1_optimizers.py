@@ -313,4 +313,50 @@ MUTANTS: list[Variant] = [
         old="for _ in range(max_steps):",
         new="for _ in range(max_steps + 1):",
     ),
+    # ------------------------------------------------- dtypes, layouts, inputs
+    Variant(
+        MODULE,
+        name="forward_casts_to_float32",
+        item="forward",
+        why=".float() added everywhere to silence a dtype error: float64 inputs give a float32 "
+        "output.",
+        old="return torch.relu(x @ w1 + b1) @ w2 + b2",
+        new="return torch.relu(x.float() @ w1.float() + b1.float()) @ w2.float() + b2.float()",
+    ),
+    Variant(
+        MODULE,
+        name="sgd_flattens_with_view",
+        item="sgd_step",
+        why="the update written on flat views, param.grad.view(-1): a non-contiguous gradient "
+        "cannot be viewed, and the step raises.",
+        old="        param -= lr * param.grad\n    param.grad = None",
+        new="        param.view(-1).sub_(lr * param.grad.view(-1))\n    param.grad = None",
+    ),
+    Variant(
+        MODULE,
+        name="sgd_scales_grad_in_place",
+        item="sgd_step",
+        why="the step chained from in-place calls, param.grad.mul_(lr): the parameter is right, "
+        "but the gradient tensor the caller gave is overwritten.",
+        old="        param -= lr * param.grad\n    param.grad = None",
+        new="        param -= param.grad.mul_(lr)\n    param.grad = None",
+    ),
+    Variant(
+        MODULE,
+        name="momentum_velocity_float32",
+        item="momentum_step",
+        why="the velocity made with torch.zeros(param.shape), which is float32 whatever the "
+        "parameter's dtype: a float64 parameter's steps lose precision.",
+        old='state["velocity"] = torch.zeros_like(param)',
+        new='state["velocity"] = torch.zeros(param.shape)',
+    ),
+    Variant(
+        MODULE,
+        name="train_centres_inputs_in_place",
+        item="train",
+        why="the inputs centred in place before training (x -= x.mean(0)), which changes the "
+        "caller's data.",
+        old="    states: list[dict] = [{} for _ in params]\n",
+        new="    x -= x.mean(dim=0, keepdim=True)\n    states: list[dict] = [{} for _ in params]\n",
+    ),
 ]
