@@ -47,12 +47,20 @@ def check_gradient_report(report: dict[str, list[str]], name: str) -> None:
 
 
 def _check_noise_device(evidence: dict[str, Any]) -> None:
-    if evidence["noise_without_device"]:
-        # Noise made on the default device breaks training on a GPU.
+    off = evidence["noise_off_device"]
+    if off:
+        # The probe saw both: noise made on another device, then the call failing.
         fail(
-            "the loss must create its noise on the labels' device: "
-            "get_noise(n_samples, z_dim, device=one_hot_labels.device)."
+            "the loss must work on the labels' device: its noise must end up there "
+            "(get_noise(..., device=one_hot_labels.device), or .to(device)).",
+            f"labels on {off['labels_on']}: noise made on {', '.join(off['made_on'])}, then {off['error']}",
         )
+
+
+def _check_inputs_kept(evidence: dict[str, Any], fn: str) -> None:
+    changed = evidence["changed_inputs"]
+    check(not changed, f"{fn} must not change the tensors it is given in place: work on new tensors.",
+          f"changed: {', '.join(changed)}")
 
 
 @dataclass
@@ -124,7 +132,7 @@ def run_loss(impl: Any, fn: str, case: LossCase, backward: bool = False) -> dict
     worker on fresh probes for `case`, with stand-in helpers: its evidence
     (see conditional_gan_probes.loss_evidence); the loss must be a scalar."""
     evidence = impl.run(probes.loss_evidence, fn, case.real, case.one_hot, case.z_dim, case.seed, backward)
-    _check_noise_device(evidence)
+    _check_inputs_kept(evidence, fn)
     check_scalar(evidence["loss"], fn)
     return evidence
 

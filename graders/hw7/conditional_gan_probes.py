@@ -118,27 +118,23 @@ def network_evidence(impl: Any, which: str, kwargs: dict[str, Any], inputs: torc
 # the loss items
 
 
-_NO_DEVICE = object()
-
-
-class NoiseWithoutDevice(Exception):
-    """get_noise was called without a device: the noise would land on the CPU."""
-
-
 class _Helpers:
-    """Stand-ins for get_noise and combine_vectors; notes a call of get_noise
-    without a device."""
+    """Stand-ins for get_noise and combine_vectors; records the device each
+    noise was made on (get_noise's own default, the CPU, when none is given:
+    moving it afterwards with .to(device) is as good as device=)."""
 
     def __init__(self) -> None:
-        self.noise_without_device = False
+        self.noise_devices: list[torch.device] = []
 
-    def noise(self, n_samples: int, z_dim: int, device: Any = _NO_DEVICE) -> torch.Tensor:
-        if device is _NO_DEVICE:
-            self.noise_without_device = True
-            raise NoiseWithoutDevice("get_noise was called without device=")
+    def noise(self, n_samples: int, z_dim: int, device: Any = "cpu") -> torch.Tensor:
+        self.noise_devices.append(torch.device(device))
         # Any noise of the right shape will do: the expected loss is computed
         # from the fake images the probe generator actually produced.
         return torch.linspace(-2, 2, n_samples * z_dim, device=device).view(n_samples, z_dim)
+
+    def noise_elsewhere(self, device: torch.device) -> list[str]:
+        """The devices, other than `device`'s kind, that noise was made on."""
+        return sorted({str(d) for d in self.noise_devices if d.type != device.type})
 
     @staticmethod
     def cat_as_is(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -198,15 +194,13 @@ def loss_evidence(
     gen, disc = _networks(seed, z_dim, one_hot.shape[1], tuple(real.shape[1:]))
     helpers = _Helpers()
     data = (real, one_hot, z_dim) if fn == "get_disc_loss" else (one_hot, z_dim)
-    try:
-        with helpers.installed(impl, fn):
-            loss = getattr(impl, fn)(gen, disc, nn.BCEWithLogitsLoss(), *data)
-    except NoiseWithoutDevice:
-        loss = None
-    if helpers.noise_without_device:
-        return {"noise_without_device": True}
+    kept = [t.clone() for t in data[:-1]]
+    with helpers.installed(impl, fn):
+        loss = getattr(impl, fn)(gen, disc, nn.BCEWithLogitsLoss(), *data)
+    names = ("real", "one_hot_labels") if fn == "get_disc_loss" else ("one_hot_labels",)
+    changed = [name for name, t, k in zip(names, data[:-1], kept) if t.shape != k.shape or not torch.equal(t, k)]
     evidence: dict[str, Any] = {
-        "noise_without_device": False,
+        "noise_off_device": None, "changed_inputs": changed,
         "loss": _data(loss),
         "gen_inputs": [_data(x) for x in gen.inputs],
         "gen_out": _data(gen.last_out),
@@ -251,7 +245,7 @@ def train_tiny_gan(impl: Any, which: str, device: torch.device, steps: int = 8) 
     helpers = _Helpers()
     losses: list[float] = []
     missing: list[str] = []
-    history: dict[str, Any] = {"which": which, "noise_without_device": False, "bad_loss": None}
+    history: dict[str, Any] = {"which": which, "noise_off_device": None, "bad_loss": None}
     with helpers.installed(impl, "get_disc_loss" if which == "discriminator" else "get_gen_loss"):
         for step in range(steps):
             gen.zero_grad()
@@ -261,10 +255,13 @@ def train_tiny_gan(impl: Any, which: str, device: torch.device, steps: int = 8) 
                     loss = impl.get_disc_loss(gen, disc, criterion, real, one_hot, z_dim)
                 else:
                     loss = impl.get_gen_loss(gen, disc, criterion, one_hot, z_dim)
-            except NoiseWithoutDevice:
-                loss = None
-            if helpers.noise_without_device:
-                history["noise_without_device"] = True
+            except RuntimeError as exc:
+                elsewhere = helpers.noise_elsewhere(one_hot.device)
+                if not elsewhere:
+                    raise
+                # Evidence, not a guess: the noise was made on another device and the call then failed.
+                history["noise_off_device"] = {"made_on": elsewhere, "labels_on": str(one_hot.device),
+                                               "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
                 return history
             if not _scalar_ok(loss):
                 history["bad_loss"] = [_data(loss)]

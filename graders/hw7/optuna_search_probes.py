@@ -11,13 +11,16 @@ and state, counts), which the judge then checks.
 Nothing here answers an item: the stand-ins are a fixed configuration
 deliberately outside the handout's limits, a model that reads the class off
 the first pixel, SGD with learning rate 0 and an objective with canned
-values.
+values. Each stand-in is a real instance of the type the contract names
+(optuna trials from real studies, an nn.Module, a torch.optim.SGD subclass,
+a dlkit.splits.DataSplits subclass with real DataLoaders), so code that
+checks isinstance gets what it expects.
 """
 from __future__ import annotations
 
 import contextlib
+import inspect
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -29,6 +32,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.isolation import substituted
+from dlkit.splits import DataSplits
 from dlkit.judge import in_worker
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)  # its INFO lines go to stderr
@@ -197,13 +201,17 @@ class FirstPixelModel(nn.Module):
 
 
 class CountingSGD(torch.optim.SGD):
-    """SGD with learning rate 0 (nothing changes) that counts its steps and
-    the steps whose gradient is not the last training batch's alone."""
+    """SGD with learning rate 0 (nothing changes) that counts its steps, the
+    steps whose gradient is not the last training batch's cross-entropy
+    alone ('stale') and, among those, the steps whose gradient is the sum of
+    this and the earlier batches' gradients since the last clean step
+    ('accumulated': evidence that the gradient was never cleared)."""
 
     def __init__(self, params: Any, model: FirstPixelModel, data: "GuardedSplits") -> None:
         super().__init__(params, lr=0.0)
         self.model, self.data = model, data
-        self.steps, self.stale = 0, 0
+        self.steps, self.stale, self.accumulated = 0, 0, 0
+        self._since: list[tuple[float, float]] = []  # batch gradients since the last clean step
 
     def step(self, closure: Any = None) -> Any:
         self.steps += 1
@@ -213,9 +221,23 @@ class CountingSGD(torch.optim.SGD):
             self.stale += 1
         else:
             wants = self.model.batch_gradients(x, self.data.labels_of(x))
-            if not any(abs(float(got) - w) <= 1e-5 * max(1.0, abs(w)) for w in wants):
+            # Accumulation is looked for first: with equal batches, n summed mean
+            # gradients can equal one batch's sum-reduced gradient.
+            sums = [sum(w[i] for w in self._since) + wants[i] for i in range(2)] if self._since else []
+            if any(_close(float(got), w) for w in sums):
                 self.stale += 1
+                self.accumulated += 1
+                self._since.append(wants)
+            elif any(_close(float(got), w) for w in wants):
+                self._since = [wants]
+            else:
+                self.stale += 1
+                self._since.append(wants)
         return super().step(closure)
+
+
+def _close(got: float, want: float) -> bool:
+    return abs(got - want) <= 1e-5 * max(1.0, abs(want))
 
 
 def labelled(n: int, right: int, n_classes: int, seed: int) -> TensorDataset:
@@ -229,15 +251,16 @@ def labelled(n: int, right: int, n_classes: int, seed: int) -> TensorDataset:
     return TensorDataset(images, labels)
 
 
-class GuardedSplits:
-    """A DataSplits look-alike: training accuracy 1/4, validation 7/10 under
+class GuardedSplits(DataSplits):
+    """A real DataSplits: training accuracy 1/4, validation 7/10 under
     FirstPixelModel, and a test split that fails any read."""
 
     in_shape = (3, 4, 4)
     n_classes = 5
     batch_size = 4
+    name = "graders' splits"
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # the dataclass's __init__ would set the guarded test split
         self.train = labelled(12, 3, self.n_classes, seed=1)
         # Batches of 4, 4 and 2 right 4, 3 and 0 times: 7/10 overall, not the
         # mean of the batches' accuracies (0.58) nor the last one's (0).
@@ -270,6 +293,13 @@ class GuardedSplits:
 
     def sizes(self) -> tuple[int, int, int]:
         return len(self.train), len(self.val), 0
+
+    # The dataclass's repr and == read every field, the guarded test split too.
+    def __repr__(self) -> str:
+        return f"DataSplits({self.name}: {len(self.train)} train, {len(self.val)} val, in_shape={self.in_shape})"
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 @contextlib.contextmanager
@@ -322,6 +352,7 @@ def objective_trial(impl: Any, epochs: int, prune: bool, prunes: bool, device: A
         "made_model": model is not None, "made_optimizer": opt is not None,
         "seen": dict(model.seen) if model is not None else {"train": 0, "eval": 0},
         "steps": opt.steps if opt is not None else 0, "stale": opt.stale if opt is not None else 0,
+        "accumulated": opt.accumulated if opt is not None else 0,
         "n_train": len(data.train), "n_val": len(data.val),
     }
 
@@ -331,56 +362,89 @@ def objective_trial(impl: Any, epochs: int, prune: bool, prunes: bool, device: A
 
 
 class StandIn:
-    """A stand-in objective: quick, with known values, recording its arguments."""
+    """A stand-in objective: instant, with known values, recording its arguments."""
 
     VALUES = (0.2, 0.9, 0.5, 0.7)
 
     def __init__(self, data: Any) -> None:
         self.data = data
-        self.calls: list[tuple[Any, Any, bool]] = []
+        self.calls: list[tuple[Any, Any, bool, Any]] = []
 
     def __call__(self, trial, data, epochs=10, device=None, prune=False):
-        self.calls.append((_plain(epochs), _plain(prune), data is self.data))
-        time.sleep(0.02)
+        self.calls.append((_plain(epochs), _plain(prune), data is self.data, _text(device)))
         return self.VALUES[trial.number % len(self.VALUES)]
 
 
-def _study_evidence(s: Any, objective: StandIn, elapsed: float) -> dict[str, Any]:
+_OPTIMIZE = inspect.signature(optuna.study.Study.optimize)
+TRIALS_RUN = 4  # trials each optimize call really runs, whatever it asked for
+
+
+@contextlib.contextmanager
+def recorded_optimize() -> Iterator[list[dict[str, Any]]]:
+    """Every optuna Study.optimize call made inside, recorded (n_trials,
+    timeout, gc_after_trial, show_progress_bar, callbacks, n_jobs) as the
+    caller wrote it; each then really runs TRIALS_RUN trials, so the verdict
+    rests on the arguments, never on how fast the trials go."""
+    calls: list[dict[str, Any]] = []
+    real = optuna.study.Study.optimize
+
+    def optimize(self: optuna.Study, *args: Any, **kwargs: Any) -> None:
+        bound = _OPTIMIZE.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        given = dict(bound.arguments)
+        given.pop("self")
+        callbacks = given.get("callbacks")
+        calls.append({
+            "n_trials": _plain(given["n_trials"]), "timeout": _plain(given["timeout"]),
+            "gc_after_trial": _plain(given["gc_after_trial"]),
+            "show_progress_bar": _plain(given["show_progress_bar"]),
+            "callbacks": None if callbacks is None else len(list(callbacks)), "n_jobs": _plain(given["n_jobs"]),
+        })
+        given["n_trials"], given["timeout"] = TRIALS_RUN, None
+        return real(self, **given)
+
+    optuna.study.Study.optimize = optimize
+    try:
+        yield calls
+    finally:
+        optuna.study.Study.optimize = real
+
+
+def _study_evidence(s: Any, objective: StandIn, optimized: list[dict[str, Any]]) -> dict[str, Any]:
     if not isinstance(s, optuna.Study):
-        return {"is_study": False, "text": _text(s), "type": type(s).__name__}
+        return {"is_study": False, "text": _text(s), "type": type(s).__name__, "optimized": optimized}
     try:
         best = s.best_value
     except Exception:
         best = None
     return {
-        "is_study": True, "n": len(s.trials), "elapsed": elapsed,
+        "is_study": True, "n": len(s.trials), "optimized": optimized,
         "direction": s.direction.name, "best_value": best,
-        "values": [t.value for t in s.trials[:4]],
+        "values": [t.value for t in s.trials],
         "calls": objective.calls, "study_name": s.study_name,
         "sampler": type(s.sampler).__name__, "pruner": type(s.pruner).__name__,
     }
 
 
-def _run(impl: Any, **kwargs: Any) -> tuple[Any, StandIn, float]:
+def _run(impl: Any, **kwargs: Any) -> tuple[Any, StandIn, list[dict[str, Any]]]:
     data = GuardedSplits()
     objective = StandIn(data)
-    with substituted(impl, "run_study", {"objective": objective}):
-        start = time.perf_counter()
+    with substituted(impl, "run_study", {"objective": objective}), recorded_optimize() as optimized:
         s = impl.run_study(data, **kwargs)
-        elapsed = time.perf_counter() - start
-    return s, objective, elapsed
+    return s, objective, optimized
 
 
 @in_worker
-def study_run(impl: Any, timeout: float, epochs: int, search: bool = False) -> dict[str, Any]:
-    """impl.run_study(data, timeout, epochs=epochs) with the stand-in
-    objective; with `search`, a RandomSampler(seed=0) and a MedianPruner too
-    (the evidence then says whether the study holds those very objects)."""
-    extra: dict[str, Any] = {}
+def study_run(impl: Any, timeout: float, epochs: int, search: bool = False, **options: Any) -> dict[str, Any]:
+    """impl.run_study(data, timeout, epochs=epochs, **options) with the
+    stand-in objective and a recorded Study.optimize; with `search`, a
+    RandomSampler(seed=0) and a MedianPruner too (the evidence then says
+    whether the study holds those very objects)."""
+    extra: dict[str, Any] = dict(options)
     if search:
-        extra = {"sampler": optuna.samplers.RandomSampler(seed=0), "pruner": optuna.pruners.MedianPruner()}
-    s, objective, elapsed = _run(impl, timeout=timeout, epochs=epochs, **extra)
-    evidence = _study_evidence(s, objective, elapsed)
+        extra.update(sampler=optuna.samplers.RandomSampler(seed=0), pruner=optuna.pruners.MedianPruner())
+    s, objective, optimized = _run(impl, timeout=timeout, epochs=epochs, **extra)
+    evidence = _study_evidence(s, objective, optimized)
     if search and evidence["is_study"]:
         evidence["same_sampler"] = s.sampler is extra["sampler"]
         evidence["same_pruner"] = s.pruner is extra["pruner"]
@@ -388,9 +452,9 @@ def study_run(impl: Any, timeout: float, epochs: int, search: bool = False) -> d
 
 
 @in_worker
-def shared_study(impl: Any, n_trials: int = 2, name: str = "shared") -> list[dict[str, Any]]:
+def shared_study(impl: Any, name: str = "shared") -> list[dict[str, Any]]:
     """Two run_study calls, one after the other, on one journal file, as two
-    workers would: the evidence of each."""
+    workers would (each runs TRIALS_RUN trials): the evidence of each."""
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
@@ -399,8 +463,8 @@ def shared_study(impl: Any, n_trials: int = 2, name: str = "shared") -> list[dic
         path = Path(folder) / "study.log"
         for _ in range(2):
             storage = JournalStorage(JournalFileBackend(str(path)))
-            s, objective, elapsed = _run(impl, timeout=30, n_trials=n_trials, storage=storage, study_name=name)
-            out.append(_study_evidence(s, objective, elapsed))
+            s, objective, optimized = _run(impl, timeout=30, storage=storage, study_name=name)
+            out.append(_study_evidence(s, objective, optimized))
     return out
 
 

@@ -177,4 +177,63 @@ ALTERNATIVES: list[Variant] = [
     return criterion(scores, scores.new_ones(scores.shape))
 """,
     ),
+    rewrite(
+        "one_hot_notebook_float",
+        "get_one_hot_labels",
+        "the Coursera notebook's answer with a .float() as many students add it.",
+        """\
+    import torch.nn.functional as F
+    return F.one_hot(labels, n_classes).float()
+""",
+    ),
+    rewrite(
+        "combine_notebook",
+        "combine_vectors",
+        "the Coursera notebook's answer: cast both to float and concatenate along dimension 1.",
+        """\
+    combined = torch.cat((x.float(), y.float()), 1)
+    return combined
+""",
+    ),
+    rewrite(
+        "gen_block_add_module",
+        "make_gen_block",
+        "builds an empty nn.Sequential and adds named layers with add_module, ReLU(True).",
+        """\
+    block = nn.Sequential()
+    block.add_module("upconv", nn.ConvTranspose2d(input_channels, output_channels, kernel_size, stride))
+    if final_layer:
+        block.add_module("tanh", nn.Tanh())
+    else:
+        block.add_module("bn", nn.BatchNorm2d(output_channels))
+        block.add_module("relu", nn.ReLU(True))
+    return block
+""",
+    ),
+    rewrite(
+        "disc_block_dcgan_no_bias",
+        "make_disc_block",
+        "the PyTorch DCGAN tutorial's habit: no bias in a convolution followed by batch norm, "
+        "layers collected in a list and unpacked.",
+        """\
+    layers = [nn.Conv2d(input_channels, output_channels, kernel_size, stride, bias=final_layer)]
+    if not final_layer:
+        layers += [nn.BatchNorm2d(output_channels), nn.LeakyReLU(negative_slope=0.2, inplace=True)]
+    return nn.Sequential(*layers)
+""",
+    ),
+    rewrite(
+        "gen_loss_noise_moved",
+        "get_gen_loss",
+        "makes the noise with get_noise's default device and moves it with .to(device), "
+        "and broadcasts the labels with expand.",
+        """\
+    device = one_hot_labels.device
+    noise = get_noise(one_hot_labels.shape[0], z_dim).to(device)
+    fake = gen(combine_vectors(noise, one_hot_labels))
+    maps = one_hot_labels[:, :, None, None].expand(-1, -1, *fake.shape[2:])
+    scores = disc(combine_vectors(fake, maps))
+    return criterion(scores, torch.ones_like(scores))
+""",
+    ),
 ]

@@ -137,4 +137,75 @@ ALTERNATIVES: list[Variant] = [
     return study
 """,
     ),
+    rewrite(
+        "objective_official_tutorial", "objective",
+        "the official Optuna PyTorch example: log_softmax + F.nll_loss, enumerate(loader), "
+        "pred.eq(target.view_as(pred)), accuracy over len(loader.dataset), optuna.exceptions.TrialPruned.",
+        """\
+    DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu") if device is None else device
+    params = suggest_config(trial)
+    model = build_model(params, data.in_shape, data.n_classes).to(DEVICE)
+    optimizer = make_optimizer(params, model.parameters())
+    train_loader, valid_loader = data.train_loader(), data.val_loader()
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError("make_optimizer must return a torch.optim.Optimizer")
+    for epoch in range(epochs):
+        model.train()
+        for batch_idx, (inputs, target) in enumerate(train_loader):
+            inputs, target = inputs.to(DEVICE), target.to(DEVICE)
+            optimizer.zero_grad()
+            output = F.log_softmax(model(inputs), dim=1)
+            loss = F.nll_loss(output, target)
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for batch_idx, (inputs, target) in enumerate(valid_loader):
+                inputs, target = inputs.to(DEVICE), target.to(DEVICE)
+                output = model(inputs)
+                pred = output.argmax(dim=1, keepdim=True)
+                correct += pred.eq(target.view_as(pred)).sum().item()
+        accuracy = correct / len(valid_loader.dataset)
+        trial.report(accuracy, epoch)
+        if prune and trial.should_prune():
+            raise optuna.exceptions.TrialPruned()
+    return accuracy
+""",
+    ),
+    rewrite(
+        "study_gc_after_trial", "run_study",
+        "frees memory after every trial (gc_after_trial=True, as Optuna's FAQ advises for GPU "
+        "trials), passes optimize's arguments positionally and builds the objective with a closure.",
+        """\
+    def func(trial: optuna.trial.Trial) -> float:
+        return objective(trial, data, epochs, device, pruner is not None)
+
+    study = optuna.create_study(storage=storage, sampler=sampler, pruner=pruner, study_name=study_name,
+                                direction="maximize", load_if_exists=True)
+    study.optimize(func, n_trials, timeout, gc_after_trial=True, show_progress_bar=progress)
+    return study
+""",
+    ),
+    rewrite(
+        "study_with_callbacks", "run_study",
+        "logs each finished trial through a callbacks list, shows the progress bar when asked and "
+        "catches out-of-memory errors as failed trials.",
+        """\
+    def log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        optuna.logging.get_logger("optuna").debug("trial %d: %s", trial.number, trial.value)
+
+    study = optuna.create_study(
+        study_name=study_name, storage=storage, load_if_exists=True,
+        sampler=sampler or optuna.samplers.TPESampler(), pruner=pruner, direction="maximize",
+    )
+    prune = pruner is not None
+    study.optimize(
+        lambda t: objective(t, data, epochs=epochs, device=device, prune=prune),
+        n_trials=n_trials, timeout=timeout, callbacks=[log_trial],
+        catch=(torch.cuda.OutOfMemoryError,), show_progress_bar=bool(progress), gc_after_trial=True,
+    )
+    return study
+""",
+    ),
 ]

@@ -348,4 +348,75 @@ MUTANTS: list[Variant] = [
         old="return criterion(fake_pred, torch.ones_like(fake_pred))",
         new="return -criterion(fake_pred, torch.zeros_like(fake_pred))",
     ),
+    # ------------------------------------------- layouts, devices, in-place changes
+    Variant(
+        MODULE,
+        name="one_hot_flattened_with_view",
+        item="get_one_hot_labels",
+        why="flattens the labels with .view(-1) to one-hot them as a vector, which fails on a "
+        "non-contiguous batch (a slice or a transpose) where reshape is right.",
+        old="return nn.functional.one_hot(labels, n_classes)",
+        new="return nn.functional.one_hot(labels.view(-1), n_classes).view(*labels.shape, n_classes)",
+    ),
+    Variant(
+        MODULE,
+        name="one_hot_eye_on_cpu",
+        item="get_one_hot_labels",
+        why="indexes torch.eye(n_classes), made on the CPU, with labels that may live on the GPU.",
+        old="return nn.functional.one_hot(labels, n_classes)",
+        new="return torch.eye(n_classes)[labels]",
+        requires_cuda=True,
+    ),
+    Variant(
+        MODULE,
+        name="combine_flattened_with_view",
+        item="combine_vectors",
+        why="flattens the trailing dimensions with .view to concatenate, which fails on a "
+        "non-contiguous input where torch.cat alone (or reshape) is right.",
+        old="return torch.cat((x.float(), y.float()), dim=1)",
+        new="n = x.shape[0]\n"
+        "    flat = torch.cat((x.view(n, x.shape[1], -1).float(), y.view(n, y.shape[1], -1).float()), 1)\n"
+        "    return flat.view(n, -1, *x.shape[2:])",
+    ),
+    Variant(
+        MODULE,
+        name="combine_clamps_noise_in_place",
+        item="combine_vectors",
+        why="truncates the noise at 5 standard deviations with clamp_ after .float(), which is the "
+        "caller's own tensor "
+        "when the noise is already float32: the caller's noise vector changes.",
+        old="return torch.cat((x.float(), y.float()), dim=1)",
+        new="return torch.cat((x.float().clamp_(-5, 5), y.float()), dim=1)",
+    ),
+    Variant(
+        MODULE,
+        name="combine_zeros_without_device",
+        item="combine_vectors",
+        why="preallocates the result with torch.zeros(...) without device=, so GPU inputs "
+        "come back on the CPU.",
+        old="return torch.cat((x.float(), y.float()), dim=1)",
+        new="a = x.shape[1]\n"
+        "    out = torch.zeros(x.shape[0], a + y.shape[1], *x.shape[2:])\n"
+        "    out[:, :a], out[:, a:] = x, y\n"
+        "    return out",
+        requires_cuda=True,
+    ),
+    Variant(
+        MODULE,
+        name="disc_loss_instance_noise_in_place",
+        item="get_disc_loss",
+        why="adds instance noise to the real batch with add_, changing the caller's images.",
+        old="real_pred = disc(combine_vectors(real, image_one_hot_labels))",
+        new="real_pred = disc(combine_vectors(real.add_(0.01 * torch.randn_like(real)), image_one_hot_labels))",
+    ),
+    Variant(
+        MODULE,
+        name="disc_loss_noise_on_cpu",
+        item="get_disc_loss",
+        why="calls get_noise without a device, so the noise stays on the CPU while the labels "
+        "and networks are on the GPU.",
+        old="noise = get_noise(n, z_dim, device=one_hot_labels.device)",
+        new="noise = get_noise(n, z_dim)",
+        requires_cuda=True,
+    ),
 ]

@@ -144,4 +144,35 @@ MUTANTS: list[Variant] = [
         old="        model.eval()\n",
         new="",
     ),
+    Variant(
+        MODULE, "nll_loss_on_raw_logits", "objective",
+        "copies the official Optuna example's F.nll_loss but feeds it the raw logits (the example's "
+        "model ends with log_softmax; this one does not).",
+        old="            F.cross_entropy(model(images.to(device)), labels.to(device)).backward()\n",
+        new="            F.nll_loss(model(images.to(device)), labels.to(device)).backward()\n",
+    ),
+    Variant(
+        MODULE, "timeout_not_passed", "run_study",
+        "computes the timeout but never hands it to study.optimize, so the study never stops on time.",
+        old="        timeout=timeout, n_trials=n_trials, show_progress_bar=progress,\n",
+        new="        n_trials=n_trials, show_progress_bar=progress,\n",
+    ),
+    Variant(
+        MODULE, "n_trials_ignored", "run_study",
+        "accepts n_trials but never passes it on, so quick runs are not capped.",
+        old="        timeout=timeout, n_trials=n_trials, show_progress_bar=progress,\n",
+        new="        timeout=timeout, show_progress_bar=progress,\n",
+    ),
+    Variant(
+        MODULE, "progress_flag_ignored", "run_study",
+        "accepts progress but never shows Optuna's progress bar.",
+        old="        timeout=timeout, n_trials=n_trials, show_progress_bar=progress,\n",
+        new="        timeout=timeout, n_trials=n_trials,\n",
+    ),
+    Variant(
+        MODULE, "device_not_passed_on", "run_study",
+        "forgets to pass the device to the objective, which then trains on its default device.",
+        old="objective(trial, data, epochs=epochs, device=device, prune=pruner is not None)",
+        new="objective(trial, data, epochs=epochs, prune=pruner is not None)",
+    ),
 ]
