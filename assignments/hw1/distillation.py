@@ -39,6 +39,11 @@
 # over the classes of one example and averaged over the examples (what
 # PyTorch calls `reduction="batchmean"`), and the cross-entropy is averaged
 # over the examples.
+#
+# Every function here returns new tensors and leaves the logits and labels it
+# is given unchanged (no in-place operations on them); its result has the
+# logits' floating-point dtype (float32 or float64) and device, whatever their
+# memory layout (a transposed view as well as a contiguous tensor).
 
 # %%
 from __future__ import annotations

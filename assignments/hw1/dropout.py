@@ -21,6 +21,11 @@
 # Edge cases matter: `p = 0` keeps everything, and `p = 1` drops everything,
 # so the output is all zeros — never NaN or inf from dividing by `1 − p = 0`.
 # A drop rate outside [0, 1] is an error (`ValueError` naming `p`).
+#
+# Every function here returns new tensors and leaves the ones it is given
+# unchanged (no in-place operations on them); it keeps their dtype (float32
+# or float64) and device, and accepts any memory layout, a transposed view
+# as well as a contiguous tensor.
 
 # %%
 from __future__ import annotations
@@ -137,7 +142,8 @@ def dropout_forward(
         x: (...) float tensor.
         p: drop rate in [0, 1].
         training: sample a mask and scale (True) or pass x through (False).
-        generator: optional random generator for the mask.
+        generator: optional random generator for the mask; without one the
+            mask is drawn from torch's global generator.
 
     Returns:
         (output, mask): output with x's shape, dtype and device; mask of the

@@ -50,8 +50,9 @@ def build_mlp() -> nn.Module:
     """The MLP 784-512-256-128-10 with ReLU and a LogSoftmax output.
 
     Returns:
-        nn.Module mapping float32 (N, 1, 28, 28) or (N, 784) inputs to
-        (N, 10) log-probabilities (each row's exp sums to 1).
+        nn.Module mapping float32 (N, 1, 28, 28) or (N, 784) inputs, N >= 1,
+        to (N, 10) float32 log-probabilities (each row's exp sums to 1),
+        leaving its input unchanged.
     """
     # YOUR CODE HERE
     raise NotImplementedError('build_mlp: not implemented yet — see HW1-Q5')
@@ -62,8 +63,9 @@ def build_overfitting_mlp() -> nn.Module:
     """A larger MLP than build_mlp(), able to memorise the training set.
 
     Returns:
-        nn.Module mapping float32 (N, 1, 28, 28) or (N, 784) inputs to
-        (N, 10) log-probabilities, with more parameters than build_mlp().
+        nn.Module mapping float32 (N, 1, 28, 28) or (N, 784) inputs, N >= 1,
+        to (N, 10) float32 log-probabilities, with more parameters than
+        build_mlp(), leaving its input unchanged.
     """
     # YOUR CODE HERE
     raise NotImplementedError('build_overfitting_mlp: not implemented yet — see HW1-Q5')
@@ -128,7 +130,8 @@ def make_optimizer(model: nn.Module, lr: float = 0.01, weight_decay: float = 0.0
     Args:
         model: the network to train.
         lr: learning rate.
-        weight_decay: L2 penalty coefficient added to each gradient.
+        weight_decay: L2 penalty coefficient added to each gradient (part (d);
+            0 by default: no penalty).
 
     Returns:
         torch.optim.SGD whose param groups hold all of model's parameters,
@@ -172,8 +175,9 @@ def train_epoch(
 
     Args:
         model: network returning (N, 10) log-probabilities, already on device.
-        loader: batches of (images float32 (N, 1, 28, 28), labels int64 (N,)).
-        optimizer: optimiser over model's parameters.
+        loader: batches of (images float32 (N, 1, 28, 28), labels int64 (N,)),
+            N >= 1 (the last batch may hold a single example).
+        optimizer: a torch.optim.Optimizer over model's parameters.
         device: where the model lives; batches are moved there.
 
     Returns:
@@ -193,7 +197,8 @@ def evaluate(
 
     Args:
         model: network returning (N, 10) log-probabilities, already on device.
-        loader: batches of (images float32 (N, 1, 28, 28), labels int64 (N,)).
+        loader: batches of (images float32 (N, 1, 28, 28), labels int64 (N,)),
+            N >= 1 (the last batch may hold a single example).
         device: where the model lives; batches are moved there.
 
     Returns:

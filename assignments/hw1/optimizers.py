@@ -100,11 +100,14 @@ def forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """The two-layer network.
 
     Args:
-        params: [W1 (D, H), b1 (H,), W2 (H, 1), b2 (1,)] float tensors.
-        x: (N, D) float tensor of inputs.
+        params: [W1 (D, H), b1 (H,), W2 (H, 1), b2 (1,)] float tensors, of x's
+            dtype; left unchanged.
+        x: (N, D) float32 or float64 tensor of inputs, contiguous or not;
+            left unchanged.
 
     Returns:
-        (N, 1) float tensor of outputs, differentiable with respect to params.
+        (N, 1) tensor of outputs, of x's dtype and device, differentiable with
+        respect to params.
     """
     # YOUR CODE HERE
     raise NotImplementedError('forward: not implemented yet — see HW1-Q4')
@@ -123,7 +126,10 @@ def sgd_step(param: torch.Tensor, lr: float) -> None:
     """One SGD step, in place.
 
     Args:
-        param: a leaf tensor with requires_grad=True and its gradient in .grad.
+        param: a leaf tensor of one or more dimensions (like the network's
+            W1, b1, W2, b2), float32 or float64, with requires_grad=True and
+            its gradient in .grad (read, never changed in place; it may be
+            laid out non-contiguously).
         lr: learning rate.
 
     Side effects: param ← param − lr · param.grad, then param.grad = None.
@@ -151,7 +157,10 @@ def momentum_step(param: torch.Tensor, lr: float, state: dict, beta: float = 0.9
     """One step of SGD with momentum, in place.
 
     Args:
-        param: a leaf tensor with requires_grad=True and its gradient in .grad.
+        param: a leaf tensor of one or more dimensions (like the network's
+            W1, b1, W2, b2), float32 or float64, with requires_grad=True and
+            its gradient in .grad (read, never changed in place; it may be
+            laid out non-contiguously).
         lr: learning rate.
         state: this parameter's own dict, empty before the first step; the
             velocity (param's shape and dtype) is kept in it.
@@ -185,7 +194,10 @@ def rmsprop_step(
     """One RMSprop step, in place.
 
     Args:
-        param: a leaf tensor with requires_grad=True and its gradient in .grad.
+        param: a leaf tensor of one or more dimensions (like the network's
+            W1, b1, W2, b2), float32 or float64, with requires_grad=True and
+            its gradient in .grad (read, never changed in place; it may be
+            laid out non-contiguously).
         lr: learning rate.
         state: this parameter's own dict, empty before the first step; the
             running average of g² (param's shape and dtype) is kept in it.
@@ -229,7 +241,10 @@ def adam_step(
     """One Adam step with bias correction, in place.
 
     Args:
-        param: a leaf tensor with requires_grad=True and its gradient in .grad.
+        param: a leaf tensor of one or more dimensions (like the network's
+            W1, b1, W2, b2), float32 or float64, with requires_grad=True and
+            its gradient in .grad (read, never changed in place; it may be
+            laid out non-contiguously).
         lr: learning rate.
         state: this parameter's own dict, empty before the first step; the
             step count and the running averages of g and g² are kept in it.
@@ -289,8 +304,8 @@ def train(
         step_fn: step_fn(param, lr, state) updates one parameter in place and
             clears its gradient; state is that parameter's own dict.
         lr: learning rate.
-        x: (N, D) float inputs; make_inputs(seed=seed) when None.
-        y: (N, 1) float targets; generate_fake_labels(x) when None.
+        x: (N, D) float inputs; make_inputs(seed=seed) when None. Left unchanged.
+        y: (N, 1) float targets; generate_fake_labels(x) when None. Left unchanged.
         params: leaf tensors for forward; init_params(D, seed) when None.
         max_steps: the most losses computed (and steps taken).
         threshold: stop as soon as the loss is below it.

@@ -46,11 +46,16 @@ from dlkit.progress import progress_bar
 # tokens. A sentence ends at `.`, `!` or `?` followed by white space (or the
 # end of the text); words come from nltk's `word_tokenize(text,
 # preserve_line=True)`, which needs no downloaded data; tokens with no letter
-# or digit (punctuation) are dropped, and so are empty sentences.
+# or digit (punctuation) are dropped, and so are empty sentences. tokenize
+# must work without nltk's downloads: plain `word_tokenize(text)` needs the
+# punkt data, which the grading machines do not have (and is graded as
+# failing everywhere, so a grade never depends on the machine).
 #
 # `Vocabulary(words, min_count=1)` maps words to indices and back: `stoi`
-# (a dict) and `itos` (a list), in order of first appearance, keeping only
-# words seen at least `min_count` times. `len(vocab)` is the number of words,
+# (a dict) and `itos` (a list), keeping only words seen at least `min_count`
+# times. The order is the corpus's own, never set() order (which changes from
+# run to run): first appearance, as here, or decreasing count with ties in
+# order of first appearance (Counter.most_common, as gensim does). `len(vocab)` is the number of words,
 # `word in vocab` tests membership, and `vocab.counts[i]` is how often word
 # `i` occurred; `vocab[word]` is the word's index. An unknown word raises
 # `KeyError` naming the word.
@@ -59,8 +64,9 @@ from dlkit.progress import progress_bar
 # (target, context) pair of word ids: for each position of each sentence,
 # every word at most `window_size` positions **to each side**, within the
 # same sentence. Words missing from the vocabulary are removed *before*
-# windowing. Pairs are ordered by sentence, then target position, then
-# context position.
+# windowing. Pairs are ordered by sentence, then target position; the
+# contexts of one target may come in any order (left to right, or from the
+# centre outwards).
 
 
 # %%
@@ -78,6 +84,9 @@ def tokenize(corpus: str) -> list[list[str]]:
         One list of tokens per non-empty sentence. Sentences end at '.', '!'
         or '?' followed by white space or the end of the text; tokens without
         a letter or digit are dropped.
+
+    Needs no downloaded nltk data: word_tokenize(text, preserve_line=True)
+    (plain word_tokenize(text) needs punkt, and fails where it is missing).
     """
     # YOUR CODE HERE
     raise NotImplementedError('tokenize: not implemented yet — see HW7-Q7')
@@ -85,14 +94,15 @@ def tokenize(corpus: str) -> list[list[str]]:
 
 # %%
 class Vocabulary:
-    """Words ↔ indices, in order of first appearance.
+    """Words ↔ indices, in the corpus's order.
 
     Args:
         words: the corpus as one iterable of word tokens.
         min_count: keep only words seen at least this many times.
 
     Attributes:
-        itos: list of words; itos[i] is the word of index i.
+        itos: list of words; itos[i] is the word of index i, in order of first
+            appearance or of decreasing count (ties by first appearance).
         stoi: dict mapping each word to its index.
         counts: list of ints; counts[i] is how often itos[i] occurred.
     """
@@ -130,7 +140,8 @@ def make_training_pairs(
 
     Returns:
         (P, 2) int64 tensor of (target id, context id), ordered by sentence,
-        then target position, then context position.
+        then target position (a target's contexts in any order); (0, 2) when
+        there are no pairs.
     """
     if window_size < 1:
         raise ValueError(f"window_size: expected an integer >= 1, got {window_size}")
@@ -149,7 +160,8 @@ def make_training_pairs(
 # `negative_sampling_loss(pos_scores, neg_scores)` is the mean over the
 # batch of `−log σ(pos) − Σ_k log σ(−neg_k)`, for positive scores (B,) and
 # negative scores (B, K). Compute it stably (`F.logsigmoid`): scores of ±100
-# must not give inf or NaN.
+# must not give inf or NaN. The optional `neg_weight` (an extension of the
+# classic loss, graded on its own) weighs every noise term.
 
 
 # %%
@@ -326,7 +338,9 @@ def k_most_similar(
 
     Args:
         goal: the query word.
-        embeddings: (V, D) float tensor; row stoi[w] is word w's vector.
+        embeddings: (V, D) float32 or float64 tensor, possibly one that
+            requires grad (model.in_embed.weight); row stoi[w] is word w's
+            vector. It is not changed.
         stoi: word → row index.
         k: how many words to return (>= 0).
 
