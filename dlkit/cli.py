@@ -219,9 +219,10 @@ def cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from dlkit.classroom.cli import add_grade_parsers
     from dlkit.experiments import EXPERIMENTS
-    from dlkit.grading.runner import hidden_available
+    from dlkit.grading.runner import hidden_available, solutions_available
 
-    full = hidden_available()  # False in the student release: no instructors' tools offered there
+    # The student release has neither: what needs them is not offered there.
+    full, reference = hidden_available(), solutions_available()
     parser = Parser(prog="dlkit", description="Auto-graded deep-learning assignments.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
 
@@ -230,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--impl", default=None,
                        help="assignments (the installed stubs: the default, unless the current directory holds "
                             "a copy of them, which is then graded), "
-                            + ("solutions, " if full else "") + "or a submission directory")
+                            + ("solutions, " if reference else "") + "or a submission directory")
     check.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     check.add_argument("--timeout", type=float, default=60, help="time limit of one test in seconds (default 60)")
     check.add_argument("--sandbox", choices=("auto", "require", "none"), default="auto",
@@ -242,20 +243,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     if full:
         add_grade_parsers(sub, cmd_grade, cmd_gradescope)
-    build = sub.add_parser("build", **_offered(full, "write stubs and notebooks from solutions/"))
+    build = sub.add_parser("build", **_offered(reference, "write stubs and notebooks from solutions/"))
     build.add_argument("target", nargs="?", help="only this assignment or module, e.g. hw1 or hw1/dropout")
     build.add_argument("--check", action="store_true", help="only report derived files that are out of date")
-    build.set_defaults(func=cmd_build if full else _instructors_only("build"))
+    build.set_defaults(func=cmd_build if reference else _instructors_only("build"))
 
-    rel = sub.add_parser("release", **_offered(full, "write the student distribution (no solutions) to DIR"))
+    rel = sub.add_parser("release", **_offered(reference, "write the student distribution (no solutions) to DIR"))
     rel.add_argument("dir", metavar="DIR", help="folder to write (must not exist unless --force)")
     rel.add_argument("--force", action="store_true", help="replace DIR if it exists")
-    rel.set_defaults(func=cmd_release if full else _instructors_only("release"))
+    rel.set_defaults(func=cmd_release if reference else _instructors_only("release"))
     if not full:
         for name in ("grade", "gradescope"):
             hidden = sub.add_parser(name, add_help=False)
             hidden.add_argument("rest", nargs=argparse.REMAINDER)
-            hidden.set_defaults(func=_instructors_only(name))
+            hidden.set_defaults(func=_instructors_only(name, "the instructor-only graders"))
 
     listing = "\n".join(f"  {name}" for name in sorted(EXPERIMENTS))
     run = sub.add_parser("run", help="run an assignment's experiment, e.g. dlkit run hw7/conditional_gan",
@@ -275,10 +276,9 @@ def _offered(full: bool, text: str) -> dict[str, str]:
     return {"help": text} if full else {}
 
 
-def _instructors_only(name: str) -> Any:
+def _instructors_only(name: str, needs: str = "the solutions") -> Any:
     def refuse(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-        return usage_error(f"dlkit {name} needs the instructor-only graders and the solutions, which the student "
-                           "release does not include", "dlkit")
+        return usage_error(f"dlkit {name} needs {needs}, which the student release does not include", "dlkit")
 
     return refuse
 

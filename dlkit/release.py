@@ -44,10 +44,12 @@ tests for the right reasons passes those too.
 
 ## Run the experiments
 
-    dlkit run hw7/conditional_gan --impl assignments --steps 500
+    dlkit run hw7/conditional_gan --quick
 
 trains with your code on a small digits dataset that ships with
-scikit-learn (no download); `--data mnist --download` uses MNIST.
+scikit-learn (no download) in about half a minute and saves sample grids
+under runs/; without --quick it trains longer, and `--data mnist
+--download` uses MNIST. `dlkit run --help` lists every experiment.
 """
 
 

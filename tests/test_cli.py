@@ -168,3 +168,20 @@ def test_a_missing_function_fails_at_once_with_that_sentence_alone(tmp_path: Pat
     results = grade(["hw1/dropout"], tmp_path)
     for item in results.items:
         assert {t.message for t in item.tests} == {f"{item.item} is missing: define a function with exactly that name."}
+
+
+def test_a_secondary_test_counts_only_once_the_items_other_tests_pass() -> None:
+    from dlkit.grading.results import Results
+
+    collected = [
+        {"nodeid": "a", "name": "values", "module": "hw1/x", "item": "f", "points": 2.0},
+        {"nodeid": "b", "name": "keeps_dtype", "module": "hw1/x", "item": "f", "points": 0.5, "secondary": True},
+        {"nodeid": "c", "name": "values", "module": "hw1/x", "item": "g", "points": 2.0},
+        {"nodeid": "d", "name": "keeps_dtype", "module": "hw1/x", "item": "g", "points": 0.5, "secondary": True},
+    ]
+    outcomes = [{"nodeid": "a", "passed": False, "message": "f must add."}, {"nodeid": "b", "passed": True, "message": ""},
+                {"nodeid": "c", "passed": True, "message": ""}, {"nodeid": "d", "passed": True, "message": ""}]
+    f, g = Results.from_records(collected, outcomes).items
+    assert f.score == 0 and f.first_failure == "f must add."
+    assert "counts once the item's other tests pass" in f.tests[1].message
+    assert g.score == 2.5

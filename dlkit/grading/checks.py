@@ -13,12 +13,17 @@ class GradingFailure(AssertionError):
     """A property of the student's code does not hold; the message says which."""
 
 
-def graded(item: str, points: float, time_limit: float | None = None) -> Callable[[F], F]:
+def graded(item: str, points: float, time_limit: float | None = None, secondary: bool = False) -> Callable[[F], F]:
     """Mark a grader test as worth `points` towards the assignment item `item`;
-    `time_limit` (seconds) replaces the default limit of one test."""
+    `time_limit` (seconds) replaces the default limit of one test.
+    `secondary`: the points count only when the item's other tests pass too —
+    for properties that any shape-keeping function has (the input's dtype
+    kept, its inputs unchanged), which are worth nothing on wrong values."""
 
     def mark(fn: F) -> F:
         fn = pytest.mark.item(item)(pytest.mark.points(points)(fn))
+        if secondary:
+            fn = pytest.mark.secondary(fn)
         return pytest.mark.time_limit(time_limit)(fn) if time_limit else fn
 
     return mark

@@ -21,6 +21,8 @@ class CheckProgress:
         self.tests: dict[str, dict[str, Any]] = {}
         self.left: dict[tuple[str, str], int] = {}
         self.points: dict[tuple[str, str], list[float]] = {}
+        self.secondary: dict[tuple[str, str], float] = {}  # passed secondary points, lost if a core test fails
+        self.core_failed: set[tuple[str, str]] = set()
         self.done = 0
         self.shown = False
 
@@ -38,13 +40,18 @@ class CheckProgress:
         key = (test["module"], test["item"])
         self.done += 1
         self.left[key] -= 1
-        if record.get("passed"):
+        if record.get("passed") and test.get("secondary"):
+            self.secondary[key] = self.secondary.get(key, 0.0) + float(test["points"])
+        elif record.get("passed"):
             self.points[key][0] += float(test["points"])
+        elif not test.get("secondary"):
+            self.core_failed.add(key)
         if self.live:
             self._write(f"\r\x1b[K[{self.done}/{len(self.tests)}] {key[0]} · {key[1]}")
             self.shown = True
         elif self.left[key] == 0:
             got, of = self.points[key]
+            got += 0.0 if key in self.core_failed else self.secondary.get(key, 0.0)
             self._write(f"graded {key[0]}::{key[1]}: {got:g}/{of:g}\n")
 
     def close(self) -> None:

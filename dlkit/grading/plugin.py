@@ -159,6 +159,7 @@ def graded_info(item: pytest.Item) -> dict[str, Any] | None:
         "item": item_mark.args[0],
         "points": float(points_mark.args[0]),
         "visibility": "hidden" if is_hidden(item) else "visible",
+        "secondary": item.get_closest_marker("secondary") is not None,
     }
 
 
@@ -215,6 +216,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "item(name): the assignment item a grader test grades")
     config.addinivalue_line("markers", "points(n): what the grader test is worth")
     config.addinivalue_line("markers", "time_limit(seconds): the test's own time limit in the worker")
+    config.addinivalue_line("markers", "secondary: the points count only when the item's other tests pass")
     if not any(isinstance(p, ImplSource) for p in config.pluginmanager.get_plugins()):
         impl = config.getoption("--impl")
         try:

@@ -13,6 +13,7 @@ class TestResult:
     points: float
     message: str = ""
     visibility: str = "visible"  # "hidden": an instructor-only test
+    secondary: bool = False  # counts only when the item's other tests pass (see checks.graded)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "passed": self.passed, "points": self.points, "message": self.message,
@@ -86,7 +87,14 @@ class Results:
             else:
                 passed, message = bool(outcome["passed"]), outcome["message"]
             item.tests.append(TestResult(test["name"], passed, float(test["points"]), message,
-                                         test.get("visibility", "visible")))
+                                         test.get("visibility", "visible"), bool(test.get("secondary"))))
+        for item in items.values():
+            core_failed = any(not t.passed for t in item.tests if not t.secondary)
+            for t in item.tests:
+                if core_failed and t.passed and t.secondary:
+                    t.passed = False
+                    t.message = (f"{item.item} keeps this property, which counts once the item's other "
+                                 "tests pass: see the first failure above.")
         return Results(list(items.values()), list(errors))
 
     def to_json(self) -> dict[str, Any]:

@@ -74,6 +74,11 @@ def item_order(module: str) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
 
 
+def solutions_available() -> bool:
+    """Whether this installation has the reference solutions (absent from the student release)."""
+    return (GRADERS_ROOT.parent / "solutions" / "__init__.py").is_file()
+
+
 def hidden_available() -> bool:
     """Whether this installation has the instructor-only graders."""
     return (HIDDEN_ROOT / "__init__.py").is_file()

@@ -34,7 +34,7 @@ def _same_on_both(fn_name: str, plain, laid, dtype, temperature: float, what: st
     )
 
 
-@graded("soft_targets", points=0.5)
+@graded("soft_targets", points=0.5, secondary=True)
 @FEW
 @given(support.placed_scores(), support.temperatures)
 def test_soft_targets_keeps_dtype_device_and_input(impl, case, temperature):
@@ -46,7 +46,7 @@ def test_soft_targets_keeps_dtype_device_and_input(impl, case, temperature):
     _same_on_both("soft_targets", plain, laid, logits.dtype, 1.0, what)
 
 
-@graded("soft_loss", points=0.5)
+@graded("soft_loss", points=0.5, secondary=True)
 @FEW
 @given(support.placed_batches(), support.temperatures)
 def test_soft_loss_keeps_dtype_device_and_inputs(impl, case, temperature):
@@ -60,7 +60,7 @@ def test_soft_loss_keeps_dtype_device_and_inputs(impl, case, temperature):
     _same_on_both("soft_loss", plain, laid, student.dtype, temperature, what)
 
 
-@graded("distillation_loss", points=0.5)
+@graded("distillation_loss", points=0.5, secondary=True)
 @FEW
 @given(support.placed_batches(), support.temperatures, support.alphas)
 def test_distillation_keeps_dtype_device_and_inputs(impl, case, temperature, alpha):

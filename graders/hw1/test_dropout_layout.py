@@ -38,7 +38,7 @@ def _same_on_both(fn_name: str, plain: torch.Tensor, laid: torch.Tensor, what: s
     )
 
 
-@graded("apply_dropout_mask", points=0.5)
+@graded("apply_dropout_mask", points=0.5, secondary=True)
 @FEW
 @given(support.placed_inputs())
 def test_apply_mask_keeps_dtype_device_and_inputs(impl, case):
@@ -50,7 +50,7 @@ def test_apply_mask_keeps_dtype_device_and_inputs(impl, case):
     _same_on_both("apply_dropout_mask", plain, laid, what)
 
 
-@graded("drop_rate_from_mask", points=0.5)
+@graded("drop_rate_from_mask", points=0.5, secondary=True)
 @FEW
 @given(support.placed_inputs())
 def test_drop_rate_any_layout_and_device(impl, case):
@@ -69,7 +69,7 @@ def test_drop_rate_any_layout_and_device(impl, case):
     )
 
 
-@graded("classic_test_output", points=0.5)
+@graded("classic_test_output", points=0.5, secondary=True)
 @FEW
 @given(support.placed_inputs(), support.rates)
 def test_classic_keeps_dtype_device_and_inputs(impl, case, p):
@@ -81,7 +81,7 @@ def test_classic_keeps_dtype_device_and_inputs(impl, case, p):
     _same_on_both("classic_test_output", plain, laid, what)
 
 
-@graded("inverted_dropout", points=0.5)
+@graded("inverted_dropout", points=0.5, secondary=True)
 @FEW
 @given(support.placed_inputs(), support.rates)
 def test_inverted_keeps_dtype_device_and_inputs(impl, case, p):
@@ -93,7 +93,7 @@ def test_inverted_keeps_dtype_device_and_inputs(impl, case, p):
     _same_on_both("inverted_dropout", plain, laid, what)
 
 
-@graded("dropout_forward", points=0.5)
+@graded("dropout_forward", points=0.5, secondary=True)
 @FEW
 @given(support.placed_inputs(), support.rates, st.booleans())
 def test_forward_keeps_dtype_device_and_input(impl, case, p, training):

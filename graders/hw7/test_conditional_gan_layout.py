@@ -70,7 +70,7 @@ def one_hot_cases(draw: st.DrawFn) -> tuple[torch.Tensor, int]:
     return labels.to(default_device()), k
 
 
-@graded("get_one_hot_labels", points=1)
+@graded("get_one_hot_labels", points=1, secondary=True)
 @given(one_hot_cases())
 def test_one_hot_any_layout_and_device(impl, case):
     labels, k = case
@@ -115,7 +115,7 @@ def combine_cases(draw: st.DrawFn) -> tuple[torch.Tensor, torch.Tensor]:
     return x.to(device), y.to(device)
 
 
-@graded("combine_vectors", points=1)
+@graded("combine_vectors", points=1, secondary=True)
 @given(combine_cases())
 def test_combine_any_dtype_layout_and_device(impl, pair):
     x, y = pair

@@ -331,6 +331,8 @@ def test_similar_trained_embeddings(impl):
         try:
             out = call_keeping_inputs("k_most_similar", impl, "king", emb, SIMILAR_STOI, 2,
                                       names=("goal", "embeddings", "stoi", "k"))
+        except NotImplementedError:  # a stub, said as every stub is
+            raise
         except RuntimeError as exc:
             fail("k_most_similar must accept embeddings that require grad (model.in_embed.weight, as "
                  "main() passes them).", f"{given_} raised RuntimeError: {exc}")
