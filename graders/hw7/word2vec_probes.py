@@ -34,20 +34,26 @@ PROBE_OFFSET = 0.5  # added to every score of the trainer's probe model
 # stand-ins
 
 
+# A word no corpus holds: the graders' vocabulary ends with it, so that it is
+# no answer to Vocabulary (whose words are the corpus's own) while training
+# with it is training with the corpus's words.
+SENTINEL = "<graders sentinel>"
+
+
 @in_worker
 class SpyVocab:
-    """A vocabulary whose ids follow the *reverse* order of first appearance:
-    marked, so it is no answer to Vocabulary (whose ids follow first
-    appearance), and a grader that uses it sees ids a student's code cannot
+    """A vocabulary whose ids follow the *reverse* order of first appearance,
+    plus SENTINEL (count 1) at the end: marked, so it is no answer to
+    Vocabulary, and a grader that uses it sees ids a student's code cannot
     guess."""
 
     def __init__(self, words: Iterable[str], min_count: int = 1) -> None:
         counts: dict[str, int] = {}
         for w in words:
             counts[w] = counts.get(w, 0) + 1
-        self.itos = [w for w, n in counts.items() if n >= min_count][::-1]
+        self.itos = [w for w, n in counts.items() if n >= min_count][::-1] + [SENTINEL]
         self.stoi = {w: i for i, w in enumerate(self.itos)}
-        self.counts = [counts[w] for w in self.itos]
+        self.counts = [counts.get(w, 1) for w in self.itos]
 
     def __len__(self) -> int:
         return len(self.itos)
@@ -158,8 +164,10 @@ def spy_tokenize(corpus: str) -> list[list[str]]:
 @in_worker
 def spy_pairs(sentences: list[list[str]], vocab: Any, window_size: int) -> torch.Tensor:
     """The pairs within the window, in *reverse* order (the trainers shuffle
-    them anyway): marked, no answer to make_training_pairs."""
-    backwards: list[tuple[int, int]] = []
+    them anyway), and one (SENTINEL, SENTINEL) pair when the vocabulary has
+    the sentinel: marked, no answer to make_training_pairs."""
+    sentinel = vocab.stoi.get(SENTINEL) if isinstance(getattr(vocab, "stoi", None), dict) else None
+    backwards: list[tuple[int, int]] = [] if sentinel is None else [(sentinel, sentinel)]
     for words in reversed(sentences):
         known = [vocab.stoi[w] for w in words if w in vocab.stoi]
         for i in reversed(range(len(known))):
@@ -228,7 +236,7 @@ def pairs_cases(impl: Any, words: list[str], cases: list[tuple[list[list[str]], 
     for sentences, window in cases:
         out = impl.make_training_pairs(sentences, vocab, window)
         outs.append(out.detach() if isinstance(out, torch.Tensor) else out)
-    return {"stoi": dict(vocab.stoi), "outs": outs}
+    return {"stoi": {w: i for w, i in vocab.stoi.items() if w != SENTINEL}, "outs": outs}
 
 
 def _describe(value: Any) -> str:
