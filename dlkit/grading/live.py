@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from dlkit.grading.results import Results
+
 
 class CheckProgress:
     """A listener for the grading records (see dlkit.grading.runner.grade).
@@ -20,9 +22,7 @@ class CheckProgress:
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
         self.tests: dict[str, dict[str, Any]] = {}
         self.left: dict[tuple[str, str], int] = {}
-        self.points: dict[tuple[str, str], list[float]] = {}
-        self.secondary: dict[tuple[str, str], float] = {}  # passed secondary points, lost if a core test fails
-        self.core_failed: set[tuple[str, str]] = set()
+        self.outcomes: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.done = 0
         self.shown = False
 
@@ -32,7 +32,6 @@ class CheckProgress:
             for t in self.tests.values():
                 key = (t["module"], t["item"])
                 self.left[key] = self.left.get(key, 0) + 1
-                self.points.setdefault(key, [0.0, 0.0])[1] += float(t["points"])
             return
         test = self.tests.get(record.get("nodeid", "")) if record.get("event") == "result" else None
         if test is None:
@@ -40,18 +39,15 @@ class CheckProgress:
         key = (test["module"], test["item"])
         self.done += 1
         self.left[key] -= 1
-        if record.get("passed") and test.get("secondary"):
-            self.secondary[key] = self.secondary.get(key, 0.0) + float(test["points"])
-        elif record.get("passed"):
-            self.points[key][0] += float(test["points"])
-        elif not test.get("secondary"):
-            self.core_failed.add(key)
+        self.outcomes.setdefault(key, []).append(record)
         if self.live:
             self._write(f"\r\x1b[K[{self.done}/{len(self.tests)}] {key[0]} · {key[1]}")
             self.shown = True
         elif self.left[key] == 0:
-            got, of = self.points[key]
-            got += 0.0 if key in self.core_failed else self.secondary.get(key, 0.0)
+            # Scored as the scoreboard scores it (secondary tests included).
+            tests = [t for t in self.tests.values() if (t["module"], t["item"]) == key]
+            item = Results.from_records(tests, self.outcomes[key]).items[0]
+            got, of = item.score, item.max_score
             self._write(f"graded {key[0]}::{key[1]}: {got:g}/{of:g}\n")
 
     def close(self) -> None:

@@ -86,9 +86,12 @@ def hidden_available() -> bool:
 
 def pytest_args(modules: list[str], items: list[str] | None = None, hidden: bool = False) -> list[str]:
     args = ["-c", str(INI), "--rootdir", str(INI.parent), "-p", "dlkit.grading.plugin", "-q"]
-    args += [str(f) for m in modules for f in grader_files(m)]
-    if hidden:
-        args += [str(f) for m in modules for f in hidden_files(m)]
+    # Each folder's files are read once, not once per module.
+    public = _files_by_module(GRADERS_ROOT)
+    args += [str(f) for m in modules for f in public.get(m, [])]
+    if hidden and HIDDEN_ROOT.is_dir():
+        instructor = _files_by_module(HIDDEN_ROOT)
+        args += [str(f) for m in modules for f in instructor.get(m, [])]
     for item in items or []:
         args += ["--dlkit-item", item]
     return args
