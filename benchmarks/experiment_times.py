@@ -22,6 +22,7 @@ from pathlib import Path
 
 # (target, its options in both runs): --no-progress where the experiment has it.
 EXPERIMENTS = [
+    ("hw1/distillation", ["--no-progress"]),
     ("hw1/optimizers", []),
     ("hw1/fashion_mlp", ["--no-progress"]),
     ("hw7/conditional_gan", ["--no-progress"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 EXPERIMENTS: dict[str, str] = {
+    "hw1/distillation": "dlkit.experiments.distillation",
     "hw1/fashion_mlp": "dlkit.experiments.fashion_mlp",
     "hw1/optimizers": "dlkit.experiments.optimizers",
     "hw7/conditional_gan": "dlkit.experiments.conditional_gan",
