@@ -58,7 +58,7 @@ def save_sample_grid(
         ax.axis("off")
     if title:
         ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def save_loss_curves(
@@ -89,7 +89,7 @@ def save_loss_curves(
     if title:
         ax.set_title(title)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def epoch_curves_figure(runs: dict[str, dict[str, list[float]]], title: str) -> Figure:
@@ -128,10 +128,11 @@ def epoch_curves_figure(runs: dict[str, dict[str, list[float]]], title: str) -> 
 
 def save_epoch_curves(runs: dict[str, dict[str, list[float]]], path: str | Path, title: str) -> Path:
     """Save :func:`epoch_curves_figure` as a PNG; returns ``path``."""
-    return _save(epoch_curves_figure(runs, title), path)
+    return save_figure(epoch_curves_figure(runs, title), path)
 
 
-def _save(fig: Figure, path: str | Path) -> Path:
+def save_figure(fig: Figure, path: str | Path) -> Path:
+    """Write `fig` to `path` as a PNG (100 dpi, tight), creating its folder; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=100, bbox_inches="tight")
@@ -210,7 +211,7 @@ def save_projection(
     groups: list[str] | None = None,
 ) -> Path:
     """Save :func:`projection_figure` as a PNG; returns ``path``."""
-    return _save(projection_figure(points, labels, title, groups), path)
+    return save_figure(projection_figure(points, labels, title, groups), path)
 
 
 def save_loss_curve_grid(
@@ -262,4 +263,4 @@ def save_loss_curve_grid(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

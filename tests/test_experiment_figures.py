@@ -32,7 +32,7 @@ def test_sample_grids_label_each_row(tmp_path, monkeypatch) -> None:
     import dlkit.plots as plots
 
     figures = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig) or path)
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path: figures.append(fig) or path)
     plots.save_sample_grid(torch.zeros(6, 1, 28, 28), tmp_path / "g.png", nrow=2, title="step 3 of 9",
                            row_labels=["class 0", "class 1", "class 2"])
     ax = figures[0].axes[0]

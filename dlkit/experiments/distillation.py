@@ -172,6 +172,8 @@ def save_figure(result: dict[str, Any], path: Path) -> Path:
     """Student test accuracy against the temperature, with the baseline and the teacher as lines."""
     from matplotlib.figure import Figure
 
+    from dlkit import plots
+
     temps = [float(name.removeprefix("T=")) for name in result["distilled"]]
     stats = [_mean_sd(v) for v in result["distilled"].values()]
     fig = Figure(figsize=(6.5, 4))
@@ -191,9 +193,7 @@ def save_figure(result: dict[str, Any], path: Path) -> Path:
                  f"{len(result['baseline'])} seed(s) per point")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=100, bbox_inches="tight")
-    return path
+    return plots.save_figure(fig, path)
 
 
 def _parser() -> argparse.ArgumentParser:

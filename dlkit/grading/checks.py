@@ -145,3 +145,16 @@ def check_like(fn_name: str, out: Any, like: Any, what: str, *, dtype: Any = "sa
     if want_shape is not None:
         check(tuple(out.shape) == want_shape, f"{fn_name} must return a tensor of shape {want_shape}.",
               f"{what} → {describe(out)}")
+
+
+def alone_values(impl: Any, values_probe: Callable[..., Any], fn_name: str, calls: list[tuple]) -> list[Any]:
+    """impl.`fn_name`(*args) for each args of `calls` through `values_probe`,
+    an in_worker procedure (impl, fn_name, calls) → {"values": [...]} or
+    {"missing": "missing" | type name} that puts the module's spies in place
+    of the items fn_name calls: one round trip to the worker for them all."""
+    result = impl.run(values_probe, fn_name, calls)
+    if "missing" in result:
+        if result["missing"] == "missing":
+            fail(f"{fn_name} is missing: define a function with exactly that name.")
+        fail(f"{fn_name} must be a function; got {result['missing']}.")
+    return result["values"]

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.device import default_device
-from dlkit.grading.checks import describe, fail
+from dlkit.grading.checks import alone_values, describe, fail
 from graders.hw1 import distillation_probes as probes
 # The same checks of layouts and inputs as for the dropout items.
 from graders.hw1.dropout_support import calls_text, on_layouts, tensor_call  # noqa: F401
@@ -61,12 +61,7 @@ def expected_text(wants: list[Any]) -> str:
 def alone(impl: Any, fn_name: str, *calls: tuple) -> list[Any]:
     """impl.`fn_name`(*args) for each args of `calls`, with the spies in place of
     the items it calls: one round trip to the worker for them all."""
-    result = impl.run(probes.values, fn_name, list(calls))
-    if "missing" in result:
-        if result["missing"] == "missing":
-            fail(f"{fn_name} is missing: define a function with exactly that name.")
-        fail(f"{fn_name} must be a function; got {result['missing']}.")
-    return result["values"]
+    return alone_values(impl, probes.values, fn_name, list(calls))
 
 
 # --------------------------------------------------------------------------
