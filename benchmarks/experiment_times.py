@@ -27,6 +27,7 @@ EXPERIMENTS = [
     ("hw1/fashion_mlp", ["--no-progress"]),
     ("hw7/conditional_gan", ["--no-progress"]),
     ("hw7/cyclegan_loss", ["--no-progress"]),
+    ("hw7/nas_evolution", ["--no-progress"]),
     ("hw7/optuna_search", ["--no-progress"]),
     ("hw7/word2vec", ["--no-progress"]),
 ]

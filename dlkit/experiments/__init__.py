@@ -14,6 +14,7 @@ EXPERIMENTS: dict[str, str] = {
     "hw1/optimizers": "dlkit.experiments.optimizers",
     "hw7/conditional_gan": "dlkit.experiments.conditional_gan",
     "hw7/cyclegan_loss": "dlkit.experiments.cyclegan_loss",
+    "hw7/nas_evolution": "dlkit.experiments.nas_evolution",
     "hw7/optuna_search": "dlkit.experiments.optuna_search",
     "hw7/word2vec": "dlkit.experiments.word2vec",
 }
