@@ -29,6 +29,7 @@ EXPERIMENTS = [
     ("hw7/cyclegan_loss", ["--no-progress"]),
     ("hw7/nas_evolution", ["--no-progress"]),
     ("hw7/optuna_search", ["--no-progress"]),
+    ("hw7/style_modules", ["--no-progress"]),
     ("hw7/word2vec", ["--no-progress"]),
 ]
 

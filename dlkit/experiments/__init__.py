@@ -16,6 +16,7 @@ EXPERIMENTS: dict[str, str] = {
     "hw7/cyclegan_loss": "dlkit.experiments.cyclegan_loss",
     "hw7/nas_evolution": "dlkit.experiments.nas_evolution",
     "hw7/optuna_search": "dlkit.experiments.optuna_search",
+    "hw7/style_modules": "dlkit.experiments.style_modules",
     "hw7/word2vec": "dlkit.experiments.word2vec",
 }
 

@@ -112,7 +112,17 @@ def load_impl(module: str, impl: str) -> Any:
 
 
 def not_implemented_reason() -> str:
-    """'<function> is not implemented yet', for the NotImplementedError being handled."""
+    """'<name> is not implemented yet', for the NotImplementedError being
+    handled: the function that raised it, or the class when it was one of
+    that class's methods (a stub's __init__ or forward)."""
+    tb = sys.exc_info()[2]
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "this item is not implemented yet"
+    owner = tb.tb_frame.f_locals.get("self")
+    if owner is not None and tb.tb_frame.f_code.co_name in ("__init__", "forward", "__call__"):
+        return f"{type(owner).__name__} is not implemented yet"
     return f"{traceback.extract_tb(sys.exc_info()[2])[-1].name} is not implemented yet"
 
 
