@@ -34,3 +34,22 @@ def test_every_module_has_both_layers(module: str) -> None:
     assert {t.visibility for i in both.items for t in i.tests} == {"visible", "hidden"}
     # Each item keeps public tests: the students' feedback.
     assert {i.item for i in public.items} == {i.item for i in both.items}
+
+
+def test_grader_files_are_named_after_their_module() -> None:
+    # CONTRIBUTING.md: every piece of a module carries its name, so a module's
+    # files sort together and a maintainer finds them all by one glob.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    modules = grader_modules()
+    stray = []
+    for layer in ("graders", "instructor"):
+        for path in sorted((root / layer).glob("*/*.py")):
+            if path.name == "__init__.py" or path.parent.name not in {m.split("/")[0] for m in modules}:
+                continue
+            stem = path.stem.removeprefix("test_")
+            if not any(m.split("/")[0] == path.parent.name
+                       and (stem == m.split("/")[1] or stem.startswith(m.split("/")[1] + "_")) for m in modules):
+                stray.append(str(path.relative_to(root)))
+    assert not stray, f"files not named after a module (<m>_*.py or test_<m>*.py): {stray}"

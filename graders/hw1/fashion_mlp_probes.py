@@ -5,7 +5,7 @@ cannot cross to the worker, so they are built here, the student's function
 runs on them here, and what comes back is evidence as plain data: the
 transforms' output tensors, the answers, every step's gradients, the mode of
 every forward pass, what changed in the model. The judge checks it against
-stored values and properties (mlp_support), or replays (instructor-only).
+stored values and properties (fashion_mlp_support), or replays (instructor-only).
 
 Nothing here answers an item. The networks are deliberately not the
 handout's: they give log-probabilities over N_CLASSES = 12 classes (two that

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlkit.grading.checks import call_keeping_inputs, check, describe, graded, show
-from graders.hw1 import distill_support as support
+from graders.hw1 import distillation_support as support
 from graders.hw1 import distillation_probes as probes
 
 MODULE = "hw1/distillation"

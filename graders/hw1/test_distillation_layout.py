@@ -15,7 +15,7 @@ from hypothesis import given, settings
 
 from dlkit.grading.checks import check, check_like, graded, show
 from dlkit.isolation import substituted
-from graders.hw1 import distill_support as support
+from graders.hw1 import distillation_support as support
 from graders.hw1 import distillation_probes as probes
 
 MODULE = "hw1/distillation"

@@ -16,7 +16,7 @@ from hypothesis import given
 
 from dlkit.device import default_device
 from dlkit.grading.checks import check, describe, fail, graded, show
-from graders.hw1 import distill_support as support
+from graders.hw1 import distillation_support as support
 from graders.hw1 import distillation_probes as probes
 
 MODULE = "hw1/distillation"

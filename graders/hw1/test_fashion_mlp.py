@@ -18,7 +18,7 @@ from torchvision import transforms
 
 from dlkit.grading.checks import call, check, describe, graded
 from graders.hw1 import fashion_mlp_probes as probes
-from graders.hw1 import mlp_support as support
+from graders.hw1 import fashion_mlp_support as support
 
 MODULE = "hw1/fashion_mlp"
 # Each example builds or trains a network: fewer examples keep the file fast.

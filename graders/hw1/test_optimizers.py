@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.grading.checks import call, call_keeping_inputs, check, check_like, describe, graded, show
-from graders.hw1 import optim_support as support
+from graders.hw1 import optimizers_support as support
 from graders.hw1 import optimizers_probes as probes
 from graders.strategies import float_dtypes, layouts
 

@@ -4,7 +4,7 @@ The procedures build what cannot cross the channel (probe networks that
 record their inputs, the Generator and Discriminator of the student's file,
 blocks with any layer names) and return evidence as plain data: outputs,
 recorded inputs, parameters, and which parameters got gradients. The judge
-(cgan_support, cgan_blocks) checks it.
+(conditional_gan_support, conditional_gan_blocks) checks it.
 
 The loss items run with stand-ins for get_noise (deterministic, not normal
 noise) and combine_vectors (torch.cat as it is, which keeps integer dtypes:

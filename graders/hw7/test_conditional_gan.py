@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from dlkit.device import default_device
 from dlkit.grading.checks import call, check, describe, fail, graded, show
-from graders.hw7 import cgan_blocks as blocks
-from graders.hw7 import cgan_support as support
+from graders.hw7 import conditional_gan_blocks as blocks
+from graders.hw7 import conditional_gan_support as support
 from graders.hw7 import conditional_gan_probes as probes
 from graders.strategies import label_tensors, paired_tensors
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from dlkit.device import default_device
 from dlkit.grading.checks import check, describe, fail, graded
 from graders.hw7 import optuna_search_probes as probes
-from graders.hw7 import optuna_support as support
+from graders.hw7 import optuna_search_support as support
 
 MODULE = "hw7/optuna_search"
 FEW = settings(max_examples=10)

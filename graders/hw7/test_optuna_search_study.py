@@ -18,7 +18,7 @@ from typing import Any
 
 from dlkit.grading.checks import check, graded
 from graders.hw7 import optuna_search_probes as probes
-from graders.hw7 import optuna_support as support
+from graders.hw7 import optuna_search_support as support
 
 MODULE = "hw7/optuna_search"
 

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.grading.checks import check, describe, fail, graded, show
-from graders.hw7 import w2v_support as support
+from graders.hw7 import word2vec_support as support
 from graders.hw7 import word2vec_probes as probes
 
 MODULE = "hw7/word2vec"

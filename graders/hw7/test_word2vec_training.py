@@ -22,7 +22,7 @@ from torch import nn
 
 from dlkit.device import default_device
 from dlkit.grading.checks import call, call_keeping_inputs, check, describe, fail, graded, show
-from graders.hw7 import w2v_support as support
+from graders.hw7 import word2vec_support as support
 from graders.hw7 import word2vec_probes as probes
 from graders.strategies import layouts, noncontiguous
 

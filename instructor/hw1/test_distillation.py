@@ -4,7 +4,7 @@ each item against the reference formulas on drawn inputs.
 Like the public graders, soft_loss and distillation_loss run with the marked
 spies in place of the items they call, so a value computed inline and one
 built from a spy's output both count as right, as do the choices the module
-narrows in public tests of their own (see distill_oracle).
+narrows in public tests of their own (see distillation_oracle).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import torch
 from hypothesis import given
 
 from dlkit.grading.checks import call_keeping_inputs, check, check_like, describe, graded, show
-from graders.hw1 import distill_support as support
-from instructor.hw1 import distill_oracle as oracle
+from graders.hw1 import distillation_support as support
+from instructor.hw1 import distillation_oracle as oracle
 
 MODULE = "hw1/distillation"
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from dlkit.grading.checks import check, fail, graded
 from graders.hw1 import fashion_mlp_probes as probes
-from graders.hw1 import mlp_support as support
-from instructor.hw1 import mlp_oracle as oracle
+from graders.hw1 import fashion_mlp_support as support
+from instructor.hw1 import fashion_mlp_oracle as oracle
 
 MODULE = "hw1/fashion_mlp"
 # Each example trains a network: few examples keep the file fast.

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlkit.grading.checks import check, describe, fail, graded, show
-from graders.hw1 import optim_support as support
+from graders.hw1 import optimizers_support as support
 from graders.hw1 import optimizers_probes as probes
-from instructor.hw1 import optim_oracle as oracle
+from instructor.hw1 import optimizers_oracle as oracle
 
 MODULE = "hw1/optimizers"
 

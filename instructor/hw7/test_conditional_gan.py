@@ -1,7 +1,7 @@
 """Hidden graders for HW7-Q8, the conditional GAN (module hw7/conditional_gan).
 
 The checks that need the reference: exact values on generated inputs,
-against cgan_oracle. Each runs the same worker procedures as the public
+against conditional_gan_oracle. Each runs the same worker procedures as the public
 graders (conditional_gan_probes) and judges their evidence here.
 """
 from __future__ import annotations
@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.grading.checks import call, check, describe, graded, show
-from graders.hw7 import cgan_blocks as blocks
-from graders.hw7 import cgan_support as support
-from instructor.hw7 import cgan_oracle as oracle
+from graders.hw7 import conditional_gan_blocks as blocks
+from graders.hw7 import conditional_gan_support as support
+from instructor.hw7 import conditional_gan_oracle as oracle
 
 MODULE = "hw7/conditional_gan"
 

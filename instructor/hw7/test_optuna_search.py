@@ -1,7 +1,7 @@
 """Hidden graders for HW7-Q6, the Optuna CNN search (module hw7/optuna_search).
 
 The checks that need the reference: build_model's size on generated
-configurations and input shapes, against optuna_oracle. They run the public
+configurations and input shapes, against optuna_search_oracle. They run the public
 graders' worker procedures (optuna_search_probes) and judge the evidence here.
 """
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 
 from dlkit.grading.checks import graded
-from graders.hw7 import optuna_support as support
-from graders.hw7.optuna_support import model_cases
-from instructor.hw7 import optuna_oracle as oracle
+from graders.hw7 import optuna_search_support as support
+from graders.hw7.optuna_search_support import model_cases
+from instructor.hw7 import optuna_search_oracle as oracle
 
 MODULE = "hw7/optuna_search"
 FEW = settings(max_examples=10)

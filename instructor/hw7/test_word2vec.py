@@ -1,6 +1,6 @@
 """Hidden graders for HW7-Q7, skip-gram word embeddings (module hw7/word2vec).
 
-Comparisons with the reference (w2v_oracle) on generated inputs: the pairs,
+Comparisons with the reference (word2vec_oracle) on generated inputs: the pairs,
 the model's scores, the loss and one sgns_step replayed through autograd.
 What runs in the worker uses the public procedures; a step that calls
 model(...) gets a probe model whose score is the oracle's, called back here.
@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.grading.checks import call, check, describe, graded, show
-from graders.hw7 import w2v_support as support
+from graders.hw7 import word2vec_support as support
 from graders.hw7 import word2vec_probes as probes
-from instructor.hw7 import w2v_oracle as oracle
+from instructor.hw7 import word2vec_oracle as oracle
 
 MODULE = "hw7/word2vec"
 

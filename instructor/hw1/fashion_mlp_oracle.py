@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlkit.device import default_device
-from graders.hw1 import mlp_support as support
+from graders.hw1 import fashion_mlp_support as support
 from graders.hw1.fashion_mlp_probes import KnownClassifier, TinyNet, data, loader
 
 

@@ -13,8 +13,8 @@ from typing import Any, Callable
 import torch
 
 from dlkit.grading.checks import fail, show
-from graders.hw1 import optim_support as support
-from graders.hw1.optim_support import TOLERANCE, Case, first_difference, leaf, rule_of, run_rule
+from graders.hw1 import optimizers_support as support
+from graders.hw1.optimizers_support import TOLERANCE, Case, first_difference, leaf, rule_of, run_rule
 
 # --------------------------------------------------------------------------
 # the network

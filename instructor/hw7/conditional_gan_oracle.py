@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from dlkit.grading.checks import fail
-from graders.hw7.cgan_support import LossCase
+from graders.hw7.conditional_gan_support import LossCase
 
 # --------------------------------------------------------------------------
 # get_input_dimensions
