@@ -25,6 +25,7 @@ EXPERIMENTS = [
     ("hw1/distillation", ["--no-progress"]),
     ("hw1/optimizers", []),
     ("hw1/fashion_mlp", ["--no-progress"]),
+    ("hw1/regularization", ["--no-progress"]),
     ("hw7/conditional_gan", ["--no-progress"]),
     ("hw7/cyclegan_loss", ["--no-progress"]),
     ("hw7/nas_evolution", ["--no-progress"]),

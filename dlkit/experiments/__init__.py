@@ -12,6 +12,7 @@ EXPERIMENTS: dict[str, str] = {
     "hw1/distillation": "dlkit.experiments.distillation",
     "hw1/fashion_mlp": "dlkit.experiments.fashion_mlp",
     "hw1/optimizers": "dlkit.experiments.optimizers",
+    "hw1/regularization": "dlkit.experiments.regularization",
     "hw7/conditional_gan": "dlkit.experiments.conditional_gan",
     "hw7/cyclegan_loss": "dlkit.experiments.cyclegan_loss",
     "hw7/nas_evolution": "dlkit.experiments.nas_evolution",
