@@ -53,3 +53,23 @@ def test_grader_files_are_named_after_their_module() -> None:
                        and (stem == m.split("/")[1] or stem.startswith(m.split("/")[1] + "_")) for m in modules):
                 stray.append(str(path.relative_to(root)))
     assert not stray, f"files not named after a module (<m>_*.py or test_<m>*.py): {stray}"
+
+
+@pytest.mark.parametrize("assignment", sorted({m.split("/")[0] for m in grader_modules()}))
+def test_test_names_are_unique_within_an_assignment(assignment: str) -> None:
+    # The grading run's node ids carry no file name (the grader files lie
+    # outside its rootdir), so two tests of one name in one assignment would
+    # share an outcome: one module's failure would be scored on the other.
+    import ast
+    from collections import Counter
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    names = Counter(
+        node.name
+        for layer in ("graders", "instructor")
+        for path in sorted((root / layer / assignment).glob("test_*.py"))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
+    )
+    assert not [n for n, c in names.items() if c > 1], [n for n, c in names.items() if c > 1]

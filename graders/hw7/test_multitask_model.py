@@ -129,7 +129,7 @@ def _loss(impl, outputs, targets, weights, task_weights):
 
 
 @graded("multitask_loss", points=1)
-def test_loss_worked_example(impl):
+def test_multitask_loss_worked_example(impl):
     for dtype in (torch.float32, torch.float64):
         outputs = (torch.tensor(LOSS_S, dtype=dtype), torch.tensor(LOSS_T, dtype=dtype))
         targets = (torch.tensor(LOSS_YS), torch.tensor(LOSS_YT))
@@ -148,7 +148,7 @@ def test_loss_worked_example(impl):
 @graded("multitask_loss", points=1.5)
 @FEW
 @given(support.task_batches())
-def test_loss_properties(impl, case):
+def test_multitask_loss_properties(impl, case):
     outputs, targets, weights = case["outputs"], case["targets"], case["weights"]
     dtype = outputs[0].dtype
     given_ = (f"logits {describe(outputs[0])} and {describe(outputs[1])}, labels {targets[0].tolist()} and "
@@ -180,7 +180,7 @@ def test_loss_properties(impl, case):
 
 
 @graded("multitask_loss", points=0.5)
-def test_loss_rare_class_weighs_more(impl):
+def test_multitask_loss_rare_class_weighs_more(impl):
     # One rare sentiment example (class 1), misclassified: raising its weight must raise the loss.
     s = torch.tensor([[2.0, -1.0], [2.0, -1.0], [2.0, -1.0], [2.0, -1.0]])
     t = torch.zeros(4, 2)
