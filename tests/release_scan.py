@@ -18,10 +18,14 @@ student pasting it would be graded:
   has, and takes at least as many as the item requires (a class item takes
   classes only; a function item functions or classes).
 
-Left out, with the reason: ``dlkit.judge`` (the worker's own channel:
+Left out, with the reasons: ``dlkit.judge`` (the worker's own channel:
 calling it from the submission breaks the connection the grading runs on,
-which costs the submission every test, never gains one). The graders' own
-test functions are candidates too.
+which costs the submission every test, never gains one), and the graders'
+own test functions (``test_*`` in ``graders``): a test function returns
+nothing (tests/test_release_scan.py holds every one of them to that), so
+bound as an item it can only fail, while any code in it that could compute
+an answer lives in the helpers it calls, which are candidates. Leaving them
+out saves about a third of the scan.
 
 All of one module's candidates are graded in one pytest session: before each
 test the worker's module rebinds the item to the candidate (``_scan_select``),
@@ -78,6 +82,26 @@ class Verdict:
         return self.earned >= self.total / 2
 
 
+def is_test_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a grader file's top-level function is a pytest test (test_*)."""
+    return node.name.startswith("test_")
+
+
+def returns_a_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether `node` itself (not a function nested in it) has `return <value>` or yields."""
+    todo = list(node.body)
+    while todo:
+        child = todo.pop()
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(child, ast.Return) and child.value is not None:
+            return True
+        if isinstance(child, (ast.Yield, ast.YieldFrom)):
+            return True
+        todo.extend(ast.iter_child_nodes(child))
+    return False
+
+
 def release_candidates(release_dir: Path) -> list[Candidate]:
     """Every top-level function and class defined in the release's Python files."""
     found = []
@@ -89,6 +113,8 @@ def release_candidates(release_dir: Path) -> list[Candidate]:
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in tree.body:
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if package == "graders" and is_test_function(node):
+                        continue
                     found.append(Candidate(dotted, node.name, False))
                 elif isinstance(node, ast.ClassDef):
                     found.append(Candidate(dotted, node.name, True))

@@ -15,7 +15,7 @@ import pytest
 
 from dlkit.grading.runner import grader_modules
 from dlkit.release import release
-from tests.release_scan import Verdict, scan_module
+from tests.release_scan import ROOT, Verdict, is_test_function, returns_a_value, scan_module
 
 MODULES = grader_modules()
 
@@ -57,3 +57,17 @@ def test_no_release_function_earns_half_an_item(module: str, scans: dict[str, Fu
     assert not leaks, "release code that earns half an item's points or more when pasted as the item:\n" + "\n".join(
         f"  {v.item} ← {v.candidate}: {v.earned:g}/{v.total:g}" for v in leaks
     )
+
+
+def test_grader_tests_return_nothing() -> None:
+    # The scan leaves the graders' test functions out because bound as an item
+    # they return None and fail; that holds only while none returns a value.
+    import ast
+
+    offenders = []
+    for path in sorted((ROOT / "graders").rglob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_test_function(node) \
+                    and returns_a_value(node):
+                offenders.append(f"{path.relative_to(ROOT)}::{node.name}")
+    assert not offenders, f"grader tests that return a value (the release scan skips tests): {offenders}"
