@@ -101,6 +101,28 @@ def check_device(name: str | None) -> None:
         raise Exit(2, "--device: CUDA is not available on this machine")
 
 
+def add_run_options(parser: argparse.ArgumentParser, out: str, what: str, device: bool = True) -> None:
+    """The options every experiment shares: --no-progress, --device (when
+    `device`), --seed and --out (default `out`, the folder for `what`)."""
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    if device:
+        parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    parser.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    parser.add_argument("--out", default=out, help=f"output folder for {what}")
+
+
+def small_model_device(name: str | None) -> str | torch.device:
+    """The device --device names (checked), or the default; on CPU one thread,
+    since networks this small train faster on one thread than split over several."""
+    from dlkit.device import default_device
+
+    check_device(name)
+    device = name or default_device()
+    if torch.device(device).type == "cpu":
+        torch.set_num_threads(1)
+    return device
+
+
 def load_impl(module: str, impl: str) -> Any:
     """The implementation of `module` chosen by --impl; Exit 2 when it cannot be loaded."""
     from dlkit import impl as impl_loader

@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    SEED_HELP, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
+    add_impl_option, add_run_options, command, load_impl,
+    parse_args, positive_int, small_model_device, students_code,
 )
 
 GRID, CURVES, SUMMARY = "translations.png", "losses.png", "summary.json"
@@ -195,10 +195,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="weight of the identity term (default: 0: here gen_AB inverts, so it cannot also leave "
                    "B images unchanged)")
     p.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate (default: 2e-3)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
-    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
-    p.add_argument("--out", default="runs/cyclegan_loss", help="output folder for the PNGs and summary.json")
+    add_run_options(p, "runs/cyclegan_loss", "the PNGs and summary.json")
     return p
 
 
@@ -211,7 +208,6 @@ def run(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     from dlkit import impl as impl_loader
     from dlkit import plots
-    from dlkit.device import default_device
     from dlkit.experiments.common import Exit
 
     args = parse_args(_parser(), argv)
@@ -220,11 +216,7 @@ def _main(argv: list[str] | None) -> int:
             raise Exit(2, f"--{name.replace('_', '-')}: expected a weight ≥ 0, got {getattr(args, name):g}")
     if args.lr <= 0:
         raise Exit(2, f"--lr: expected a positive learning rate, got {args.lr:g}")
-    check_device(args.device)
-    device = args.device or default_device()
-    if torch.device(device).type == "cpu":
-        # Convolutions this small run faster on one thread than split over several.
-        torch.set_num_threads(1)
+    device = small_model_device(args.device)
     impl = load_impl("hw7/cyclegan_loss", args.impl)
     print(f"training a CycleGAN with {impl_loader.describe(args.impl)}")
     with students_code(args.impl):

@@ -29,7 +29,8 @@ from torch import nn
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    SEED_HELP, add_impl_option, check_device, command, load_impl, parse_args, positive_int, students_code,
+    add_impl_option, add_run_options, command, load_impl,
+    parse_args, positive_int, small_model_device, students_code,
 )
 
 FIGURE, SUMMARY = "best_so_far.png", "summary.json"
@@ -221,10 +222,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-size", type=positive_int, default=3, help="aging evolution's S (default: 3)")
     p.add_argument("--train-examples", type=positive_int, default=None,
                    help="train each CNN on this many training images only (default: all 1 077)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
-    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
-    p.add_argument("--out", default="runs/nas_evolution", help="output folder for the PNG and summary.json")
+    add_run_options(p, "runs/nas_evolution", "the PNG and summary.json")
     return p
 
 
@@ -236,17 +234,13 @@ def run(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     from dlkit import impl as impl_loader
-    from dlkit.device import default_device
     from dlkit.experiments.common import Exit
 
     args = parse_args(_parser(), argv)
     if args.sample_size > args.population_size:
         raise Exit(2, f"--sample-size: expected at most --population-size={args.population_size}, "
                       f"got {args.sample_size}")
-    check_device(args.device)
-    device = args.device or default_device()
-    if torch.device(device).type == "cpu":
-        torch.set_num_threads(1)  # networks this small train faster on one thread
+    device = small_model_device(args.device)
     sizes = QUICK if args.quick else DEFAULT
     impl = load_impl("hw7/nas_evolution", args.impl)
     print(f"searching with {impl_loader.describe(args.impl)}")

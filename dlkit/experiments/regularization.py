@@ -29,7 +29,7 @@ import torch
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    SEED_HELP, add_impl_option, command, load_impl, parse_args, positive_int, students_code,
+    add_impl_option, add_run_options, command, load_impl, parse_args, positive_int, students_code,
 )
 
 BIAS_VARIANCE, PATHS, SUMMARY = "bias_variance.png", "weight_paths.png", "summary.json"
@@ -148,9 +148,7 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"penalty strengths on each path (default: {DEFAULT['strengths']})")
     p.add_argument("--steps", type=positive_int, default=None,
                    help=f"gradient steps of each fit (default: {DEFAULT['steps']})")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
-    p.add_argument("--out", default="runs/regularization", help="output folder for the PNGs and summary.json")
+    add_run_options(p, "runs/regularization", "the PNGs and summary.json", device=False)
     return p
 
 

@@ -39,8 +39,8 @@ from torch import nn
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    SEED_HELP, Exit, add_impl_option, check_device, command, load_impl, non_negative_int, parse_args,
-    positive_int, students_code,
+    add_impl_option, add_run_options, command, Exit, load_impl,
+    non_negative_int, parse_args, positive_int, small_model_device, students_code,
 )
 
 GRID, CURVES, SUMMARY = "style_mixing.png", "losses.png", "summary.json"
@@ -225,10 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--crossover", type=non_negative_int, default=CROSSOVER,
                    help=f"the first of the {N_LAYERS} style layers that takes w2 in the grid, 0 … {N_LAYERS} "
                    f"(default: {CROSSOVER}: the 4×4 layers from w1, the 8×8 ones from w2)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
-    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
-    p.add_argument("--out", default="runs/style_modules", help="output folder for the PNGs and summary.json")
+    add_run_options(p, "runs/style_modules", "the PNGs and summary.json")
     return p
 
 
@@ -241,16 +238,11 @@ def run(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     from dlkit import impl as impl_loader
     from dlkit import plots
-    from dlkit.device import default_device
 
     args = parse_args(_parser(), argv)
     if args.crossover > N_LAYERS:
         raise Exit(2, f"--crossover: expected a layer in 0 … {N_LAYERS}, got {args.crossover}")
-    check_device(args.device)
-    device = args.device or default_device()
-    if torch.device(device).type == "cpu":
-        # Convolutions this small run faster on one thread than split over several.
-        torch.set_num_threads(1)
+    device = small_model_device(args.device)
     impl = load_impl("hw7/style_modules", args.impl)
     print(f"training a style-based generator with {impl_loader.describe(args.impl)}")
     with students_code(args.impl):

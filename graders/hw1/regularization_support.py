@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from dlkit.grading.checks import alone_values, describe, fail
 from graders.hw1 import regularization_probes as probes
-from graders.strategies import float_dtypes  # noqa: F401  (re-exported for the graders)
 
 PENALTIES = ("l1_penalty", "l2_penalty")
 GRID_POINTS = 50
