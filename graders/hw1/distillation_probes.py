@@ -20,6 +20,7 @@ import torch
 
 from dlkit.isolation import substituted
 from dlkit.judge import in_worker
+from graders.probing import describe_output
 
 TARGETS_MARK = 0.25  # class c gets + 0.25 · c before the softmax
 SOFT_OFFSET = 3.0
@@ -52,13 +53,6 @@ def spy_soft(student_logits: torch.Tensor, teacher_logits: torch.Tensor, tempera
     return spy_soft_64(student_logits, teacher_logits, temperature).to(student_logits.dtype)
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, torch.Tensor):
-        grad = ", requires_grad" if value.requires_grad else ""
-        return f"tensor of shape {tuple(value.shape)} ({str(value.dtype).removeprefix('torch.')}{grad})"
-    return type(value).__name__
-
-
 @in_worker
 def soft_loss_gradients(impl: Any, calls: list[tuple[torch.Tensor, torch.Tensor, float]]) -> list[dict[str, Any]]:
     """soft_loss(student, teacher, T) with spy_targets in place of soft_targets,
@@ -70,7 +64,7 @@ def soft_loss_gradients(impl: Any, calls: list[tuple[torch.Tensor, torch.Tensor,
         for student, teacher, temperature in calls:
             x = student.clone().requires_grad_(True)
             loss = impl.soft_loss(x, teacher.clone(), temperature)
-            entry: dict[str, Any] = {"what": _describe(loss), "value": None, "grad": None}
+            entry: dict[str, Any] = {"what": describe_output(loss), "value": None, "grad": None}
             if isinstance(loss, torch.Tensor) and loss.requires_grad and loss.numel() == 1:
                 entry["value"] = float(loss.detach())
                 (grad,) = torch.autograd.grad(loss.reshape(()), x, allow_unused=True)
@@ -105,12 +99,12 @@ def train_student(
             loss = impl.distillation_loss(x @ weight + bias, teacher.clone(), labels.clone(), temperature, alpha)
             if not (isinstance(loss, torch.Tensor) and loss.requires_grad and loss.numel() == 1
                     and math.isfinite(float(loss.detach()))):
-                bad = _describe(loss)
+                bad = describe_output(loss)
                 break
             losses.append(float(loss.detach()))
             gw, gb = torch.autograd.grad(loss.reshape(()), (weight, bias), allow_unused=True)
             if gw is None or gb is None:
-                bad = _describe(loss) + " with no gradient reaching the student's weights"
+                bad = describe_output(loss) + " with no gradient reaching the student's weights"
                 break
             with torch.no_grad():
                 weight -= lr * gw

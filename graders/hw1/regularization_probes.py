@@ -22,6 +22,7 @@ import torch
 
 from dlkit.isolation import substituted
 from dlkit.judge import in_worker
+from graders.probing import describe_output
 
 PENALTY_MARK = 3.0
 KNN_OFFSET, KNN_SLOPE = 0.5, 0.1
@@ -82,13 +83,6 @@ def values(impl: Any, fn_name: str, calls: list[tuple]) -> dict[str, Any]:
     return {"values": out}
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, torch.Tensor):
-        grad = ", requires_grad" if value.requires_grad else ""
-        return f"tensor of shape {tuple(value.shape)} ({str(value.dtype).removeprefix('torch.')}{grad})"
-    return type(value).__name__
-
-
 @in_worker
 def penalty_gradients(impl: Any, fn_name: str, tensors: list[torch.Tensor], how: str) -> dict[str, Any]:
     """fn_name(params) with `tensors` as leaves that require gradients, passed
@@ -107,7 +101,7 @@ def penalty_gradients(impl: Any, fn_name: str, tensors: list[torch.Tensor], how:
     else:
         params = list(leaves)
     out = getattr(impl, fn_name)(params)
-    entry: dict[str, Any] = {"what": _describe(out), "value": None, "grads": None}
+    entry: dict[str, Any] = {"what": describe_output(out), "value": None, "grads": None}
     if isinstance(out, torch.Tensor) and out.numel() == 1:
         entry["value"] = float(out.detach())
         if out.requires_grad and leaves:

@@ -24,6 +24,7 @@ from torch import nn
 
 from dlkit.isolation import substituted
 from dlkit.judge import in_worker
+from graders.probing import describe_output
 
 KINDS = ("lsgan", "bce")
 ADVERSARIAL_MARK = {"lsgan": 3.0, "bce": 5.0}
@@ -94,19 +95,6 @@ def tiny_nets(channels: int, seed: int, dtype: torch.dtype = torch.float32) -> d
     return {"gen_AB": generator(), "gen_BA": generator(), "disc_A": discriminator(), "disc_B": discriminator()}
 
 
-def _data(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().as_subclass(torch.Tensor).clone()
-    return value
-
-
-def _what(value: Any) -> str:
-    if isinstance(value, torch.Tensor):
-        grad = ", requires_grad" if value.requires_grad else ""
-        return f"tensor of shape {tuple(value.shape)} ({str(value.dtype).removeprefix('torch.')}{grad})"
-    return type(value).__name__
-
-
 @in_worker
 def values(impl: Any, fn_name: str, calls: list[tuple]) -> dict[str, Any]:
     """impl.`fn_name`(*args) for each args of `calls`, in one round trip, with
@@ -145,7 +133,7 @@ def gradients(impl: Any, fn_name: str, calls: list[tuple]) -> list[dict[str, Any
     for args in calls:
         leaves = [a.clone().requires_grad_(True) if isinstance(a, torch.Tensor) else a for a in args]
         result = getattr(impl, fn_name)(*leaves)
-        entry: dict[str, Any] = {"what": _what(result), "value": None, "grads": None}
+        entry: dict[str, Any] = {"what": describe_output(result), "value": None, "grads": None}
         if isinstance(result, torch.Tensor) and result.requires_grad and result.numel() == 1:
             entry["value"] = float(result.detach())
             tensors = [a for a in leaves if isinstance(a, torch.Tensor)]
@@ -192,17 +180,17 @@ def generator_evidence(impl: Any, cases: list[dict[str, Any]]) -> list[dict[str,
                 out.append(entry)
                 continue
             entry["changed_inputs"] = not (torch.equal(given_A, real_A) and torch.equal(given_B, real_B))
-            entry["what"] = _what(result)
+            entry["what"] = describe_output(result)
             if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
                 entry["shape"] = "not (total, parts)"
                 out.append(entry)
                 continue
             total, parts = result
-            entry["total_what"] = _what(total)
+            entry["total_what"] = describe_output(total)
             entry["total"] = float(total.detach()) if isinstance(total, torch.Tensor) and total.numel() == 1 else None
             entry["total_dtype"] = str(total.dtype) if isinstance(total, torch.Tensor) else None
             entry["parts"] = {
-                str(k): float(v.detach()) if isinstance(v, torch.Tensor) and v.numel() == 1 else _what(v)
+                str(k): float(v.detach()) if isinstance(v, torch.Tensor) and v.numel() == 1 else describe_output(v)
                 for k, v in parts.items()
             }
             if isinstance(total, torch.Tensor) and total.requires_grad and total.numel() == 1:
