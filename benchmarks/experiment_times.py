@@ -28,6 +28,7 @@ EXPERIMENTS = [
     ("hw1/regularization", ["--no-progress"]),
     ("hw7/conditional_gan", ["--no-progress"]),
     ("hw7/cyclegan_loss", ["--no-progress"]),
+    ("hw7/multitask", ["--no-progress"]),
     ("hw7/nas_evolution", ["--no-progress"]),
     ("hw7/optuna_search", ["--no-progress"]),
     ("hw7/style_modules", ["--no-progress"]),

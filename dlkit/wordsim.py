@@ -17,7 +17,7 @@ WORD_PAIR_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
 LEE_CORPUS_FILE = "lee_background.cor"
 
 
-def _datapath(name: str) -> Path:
+def datapath(name: str) -> Path:
     try:
         from gensim.test.utils import datapath
     except ImportError:
@@ -38,7 +38,7 @@ def load_word_pairs(name: str) -> list[tuple[str, str, float]]:
     if name not in WORD_PAIR_FILES:
         raise ValueError(f"name: expected one of {sorted(WORD_PAIR_FILES)}, got {name!r}")
     pairs = []
-    for line in _datapath(WORD_PAIR_FILES[name]).read_text(encoding="utf-8").splitlines():
+    for line in datapath(WORD_PAIR_FILES[name]).read_text(encoding="utf-8").splitlines():
         fields = line.strip().split("\t")
         if not line.strip() or line.startswith("#") or len(fields) < 3:
             continue
@@ -95,5 +95,5 @@ def load_lee_corpus(repeat: int = 1) -> str:
     """
     if repeat < 1:
         raise ValueError(f"repeat: expected an integer >= 1, got {repeat}")
-    text = _datapath(LEE_CORPUS_FILE).read_text(encoding="utf-8", errors="replace").strip()
+    text = datapath(LEE_CORPUS_FILE).read_text(encoding="utf-8", errors="replace").strip()
     return "\n".join([text] * repeat)

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 PAD = 0
+IGNORE = -100  # a label meaning: this example has no label for this task
 
 # %% [markdown]
 # ## Class weights
@@ -105,6 +106,14 @@ class MultiTaskModel(nn.Module):
 # those weights), and a `weights` entry of `None` means no class weights.
 # With logits `[[2, 0], [0, 1]]`, labels `[0, 1]` and no class weights, one
 # task's CE is 0.2201; with class weights `[1, 3]` it is 0.2667.
+#
+# **Missing labels.** Not every sentence is labelled for both tasks (a news
+# sentence has a topic but no sentiment). A label of `-100` (`IGNORE`) means
+# "no label for this task": the example adds nothing to that task's loss, and
+# the weighted mean runs over the labelled examples only (`F.cross_entropy`'s
+# `ignore_index` is -100 by default). A task with no labelled example in the
+# batch adds 0, not NaN. With the logits above and labels `[0, -100]`, the
+# task's CE is that of the first row alone, 0.1269.
 
 
 # %%
@@ -118,7 +127,8 @@ def multitask_loss(
 
     Args:
         outputs: (sentiment_logits (N, S), topic_logits (N, T)) float.
-        targets: (sentiment_labels (N,), topic_labels (N,)) int64.
+        targets: (sentiment_labels (N,), topic_labels (N,)) int64; -100 (IGNORE) marks an
+            example with no label for that task.
         weights: per-class weights of each task ((S,) and (T,) float), or None.
         task_weights: the two tasks' weights in the sum.
 

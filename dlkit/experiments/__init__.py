@@ -15,6 +15,7 @@ EXPERIMENTS: dict[str, str] = {
     "hw1/regularization": "dlkit.experiments.regularization",
     "hw7/conditional_gan": "dlkit.experiments.conditional_gan",
     "hw7/cyclegan_loss": "dlkit.experiments.cyclegan_loss",
+    "hw7/multitask": "dlkit.experiments.multitask",
     "hw7/nas_evolution": "dlkit.experiments.nas_evolution",
     "hw7/optuna_search": "dlkit.experiments.optuna_search",
     "hw7/style_modules": "dlkit.experiments.style_modules",

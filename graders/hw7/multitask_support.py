@@ -10,6 +10,7 @@ from dlkit.grading.checks import fail
 from graders.hw7 import multitask_probes as probes
 
 SIZES = (12, 6, 2, 3)  # vocab_size, embed_dim, n_sentiments, n_topics
+IGNORE = -100  # the handout's "no label for this task"
 
 
 @st.composite
@@ -29,13 +30,16 @@ def labels_of(draw: st.DrawFn) -> tuple[torch.Tensor, int]:
 
 @st.composite
 def task_batches(draw: st.DrawFn) -> dict[str, Any]:
-    """Logits and labels of both tasks, and class weights (or None) for each."""
+    """Logits and labels of both tasks (in half the draws some labels are
+    IGNORE), and class weights (or None) for each."""
     n, dtype = draw(st.integers(1, 6)), draw(st.sampled_from([torch.float32, torch.float64]))
     gen = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
     s, t = draw(st.integers(2, 4)), draw(st.integers(2, 5))
     outputs = (torch.randn(n, s, generator=gen, dtype=torch.float64).to(dtype) * 2,
                torch.randn(n, t, generator=gen, dtype=torch.float64).to(dtype) * 2)
     targets = (torch.randint(s, (n,), generator=gen), torch.randint(t, (n,), generator=gen))
+    if draw(st.booleans()):  # some examples unlabelled (IGNORE) for one task or both
+        targets = tuple(torch.where(torch.rand(n, generator=gen) < 0.3, IGNORE, y) for y in targets)
     weights = tuple(
         (torch.rand(c, generator=gen, dtype=torch.float64) * 3 + 0.2).to(dtype) if draw(st.booleans()) else None
         for c in (s, t))

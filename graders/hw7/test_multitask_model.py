@@ -6,7 +6,8 @@ padded to another length, a sentence alone and in a batch, and which
 parameters each head's logits reach (both must reach the shared encoder,
 neither the other's head). The loss's worked examples are stored below as
 numbers; on drawn logits it is compared with itself (linear in the task
-weights, unchanged by scaling the class weights).
+weights, unchanged by scaling the class weights, unlabelled examples the
+same as left out).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ SENTENCES = [[3, 5, 7], [1], [2, 2, 9, 11, 4], [10, 6]]
 LOSS_S = [[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
 LOSS_T = [[1.0, 0.0, 0.0], [0.0, 0.0, 3.0], [0.5, 2.0, 0.0]]
 LOSS_YS, LOSS_YT = [0, 1, 1], [2, 2, 0]
+MISSING_WANT = 0.41003759580145893  # sentiment alone, labels [0, -100, 1]
 WORKED_LOSS = [  # (sentiment weights, topic weights, task weights, value)
     (None, None, (1.0, 1.0), 1.5286867539010998),
     ([1.0, 3.0], None, (1.0, 1.0), 1.6003584535194069),
@@ -194,4 +196,43 @@ def test_multitask_loss_rare_class_weighs_more(impl):
         result["grads"] is not None and all(g is not None for g in result["grads"]),
         "multitask_loss must carry gradients to both tasks' logits.",
         f"got {result['what']}",
+    )
+
+
+@graded("multitask_loss", points=1)
+def test_multitask_loss_skips_missing_labels(impl):
+    s, t = torch.tensor(LOSS_S), torch.tensor(LOSS_T)
+    ys, yt = torch.tensor(LOSS_YS), torch.tensor(LOSS_YT)
+    missing = torch.tensor([0, support.IGNORE, 1])
+    out = float(_loss(impl, (s, t), (missing, yt), (None, None), (1.0, 0.0)))
+    check(
+        abs(out - MISSING_WANT) < 1e-5,
+        "a label of -100 means 'no label for this task': the example must add nothing to that task's loss, "
+        f"which is then the mean over the labelled examples only (F.cross_entropy's ignore_index): {MISSING_WANT:.6f} here.",
+        f"sentiment logits {LOSS_S}, labels {missing.tolist()}, task_weights (1, 0) → {out:.6g}",
+    )
+    keep = missing != support.IGNORE
+    for weights in ((None, None), (torch.tensor([1.0, 3.0]), torch.tensor([2.0, 1.0, 0.5]))):
+        with_gaps = float(_loss(impl, (s, t), (missing, yt), weights, (1.0, 1.0)))
+        only_kept = float(_loss(impl, (s[keep], t[keep]), (ys[keep], yt[keep]), weights, (1.0, 0.0)))
+        topic = float(_loss(impl, (s, t), (ys, yt), weights, (0.0, 1.0)))
+        check(
+            abs(with_gaps - (only_kept + topic)) <= 1e-5 * (1 + abs(with_gaps)),
+            "an unlabelled (-100) example must count as if it were not in that task's batch, with class "
+            "weights too: the sentiment loss with row 1 unlabelled must equal the sentiment loss of rows 0 "
+            "and 2 alone, and the topic loss must still use all three rows.",
+            f"class weights {[None if w is None else w.tolist() for w in weights]}: labels {missing.tolist()} "
+            f"→ {with_gaps:.6g}; rows 0, 2 alone {only_kept:.6g} + topic {topic:.6g}",
+        )
+    none = torch.full_like(ys, support.IGNORE)
+    result = impl.run(probes.loss_gradient, (s, t), (none, yt), (torch.tensor([1.0, 3.0]), None), (1.0, 1.0))
+    topic = float(_loss(impl, (s, t), (ys, yt), (torch.tensor([1.0, 3.0]), None), (0.0, 1.0)))
+    value = result.get("value")
+    finite = value is not None and all(g is None or bool(torch.isfinite(g).all()) for g in result["grads"])
+    check(
+        finite and abs(value - topic) <= 1e-5 * (1 + abs(topic)),
+        "a task with no labelled example in the batch must add 0 (not NaN) and leave finite gradients: "
+        "with every sentiment label -100 the loss is the topic task's alone.",
+        f"sentiment labels {none.tolist()}, topic labels {LOSS_YT} → {value if value is not None else result['what']}, "
+        f"topic loss alone {topic:.6g}",
     )

@@ -29,7 +29,10 @@ def class_weights(labels: torch.Tensor, n_classes: int) -> list[float]:
 def multitask_loss(outputs, targets, weights, task_weights) -> float:
     total = 0.0
     for logits, labels, w, a in zip(outputs, targets, weights, task_weights):
-        per = F.cross_entropy(logits.double(), labels, reduction="none")
+        kept = labels != -100  # unlabelled for this task
+        if not bool(kept.any()):
+            continue
+        per = F.cross_entropy(logits.double()[kept], labels[kept], reduction="none")
         cw = torch.ones(logits.shape[1], dtype=torch.float64) if w is None else w.double()
-        total += a * float((cw[labels] * per).sum() / cw[labels].sum())
+        total += a * float((cw[labels[kept]] * per).sum() / cw[labels[kept]].sum())
     return total

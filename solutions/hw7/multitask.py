@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 PAD = 0
+IGNORE = -100  # a label meaning: this example has no label for this task
 
 # %% [markdown]
 # ## Class weights
@@ -116,6 +117,14 @@ class MultiTaskModel(nn.Module):
 # those weights), and a `weights` entry of `None` means no class weights.
 # With logits `[[2, 0], [0, 1]]`, labels `[0, 1]` and no class weights, one
 # task's CE is 0.2201; with class weights `[1, 3]` it is 0.2667.
+#
+# **Missing labels.** Not every sentence is labelled for both tasks (a news
+# sentence has a topic but no sentiment). A label of `-100` (`IGNORE`) means
+# "no label for this task": the example adds nothing to that task's loss, and
+# the weighted mean runs over the labelled examples only (`F.cross_entropy`'s
+# `ignore_index` is -100 by default). A task with no labelled example in the
+# batch adds 0, not NaN. With the logits above and labels `[0, -100]`, the
+# task's CE is that of the first row alone, 0.1269.
 
 
 # %%
@@ -129,7 +138,8 @@ def multitask_loss(
 
     Args:
         outputs: (sentiment_logits (N, S), topic_logits (N, T)) float.
-        targets: (sentiment_labels (N,), topic_labels (N,)) int64.
+        targets: (sentiment_labels (N,), topic_labels (N,)) int64; -100 (IGNORE) marks an
+            example with no label for that task.
         weights: per-class weights of each task ((S,) and (T,) float), or None.
         task_weights: the two tasks' weights in the sum.
 
@@ -139,6 +149,8 @@ def multitask_loss(
     ### BEGIN SOLUTION
     total = outputs[0].new_zeros(())
     for logits, labels, class_weight, task_weight in zip(outputs, targets, weights, task_weights):
+        if not bool((labels != IGNORE).any()):
+            continue
         if class_weight is not None:
             class_weight = class_weight.to(logits.dtype)
         total = total + task_weight * F.cross_entropy(logits, labels, weight=class_weight)

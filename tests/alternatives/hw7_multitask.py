@@ -38,13 +38,28 @@ ALTERNATIVES: list[Variant] = [
     return sum(scores) / len(scores) if scores else 0.0
 """),
     rewrite("loss_log_softmax_gather", "multitask_loss", "writes the weighted mean out with log_softmax and gather.", """\
-    total = 0.0
+    total = outputs[0].sum() * 0
     for k in range(2):
-        logits, labels, class_weight = outputs[k], targets[k], weights[k]
+        keep = targets[k] != -100
+        if not keep.any():
+            continue
+        logits, labels, class_weight = outputs[k][keep], targets[k][keep], weights[k]
         nll = -torch.log_softmax(logits, dim=1).gather(1, labels[:, None]).squeeze(1)
         w = torch.ones_like(nll) if class_weight is None else class_weight.to(logits.dtype)[labels]
         total = total + task_weights[k] * (w * nll).sum() / w.sum()
     return total
+"""),
+    rewrite("loss_weights_per_example", "multitask_loss",
+            "zeroes the unlabelled examples' weights and divides by the weights' sum itself.", """\
+    parts = []
+    for logits, labels, class_weight, task_weight in zip(outputs, targets, weights, task_weights):
+        labelled = labels >= 0
+        safe = labels.clamp_min(0)
+        w = torch.ones(logits.shape[1], dtype=logits.dtype) if class_weight is None else class_weight.to(logits.dtype)
+        per_example = w[safe] * labelled.to(logits.dtype)
+        nll = F.nll_loss(F.log_softmax(logits, dim=-1), safe, reduction="none")
+        parts.append(task_weight * (per_example * nll).sum() / per_example.sum().clamp_min(1e-12))
+    return parts[0] + parts[1]
 """),
     Variant(MODULE, "model_per_sentence_loop", "MultiTaskModel",
             "encodes each sentence in a loop over its real tokens; an empty one encodes to zeros.",

@@ -59,6 +59,15 @@ MUTANTS: list[Variant] = [
     Variant(MODULE, "loss_mean_of_tasks", "multitask_loss",
             "averages the two tasks' losses instead of adding them.",
             old=_CE + "\n    return total", new=_CE + "\n    return total / 2"),
+    Variant(MODULE, "loss_unlabelled_as_class_0", "multitask_loss",
+            "turns the -100 labels into class 0 so that the loss does not crash: unlabelled news sentences "
+            "then all train the model to call them negative.",
+            old=_CE, new="total = total + task_weight * F.cross_entropy(logits, labels.clamp_min(0), weight=class_weight)"),
+    Variant(MODULE, "loss_empty_task_nan", "multitask_loss",
+            "no guard for a batch with no labelled example of a task: the mean over nothing is 0 / 0 = NaN.",
+            old="""        if not bool((labels != IGNORE).any()):
+            continue
+""", new=""),
     # --------------------------------------------------------------- macro_f1
     Variant(MODULE, "f1_micro", "macro_f1",
             "pools the counts over the classes first: the micro-F1, which equals the accuracy here.",
