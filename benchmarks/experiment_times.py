@@ -33,6 +33,8 @@ EXPERIMENTS = [
     ("hw7/optuna_search", ["--no-progress"]),
     ("hw7/style_modules", ["--no-progress"]),
     ("hw7/word2vec", ["--no-progress"]),
+    ("project2/char_rnn", ["--no-progress"]),
+    ("project2/stock_forecast", ["--no-progress"]),
 ]
 
 
