@@ -1,7 +1,7 @@
 """Wall time of every experiment, by default and with --quick, on the
 reference solutions: the figures the README's experiment table states.
 
-    python benchmarks/experiment_times.py [--quick-only] [--json FILE]
+    python benchmarks/experiment_times.py [--quick-only] [--only TARGET ...] [--json FILE]
 
 Each run is `dlkit run TARGET --impl solutions --no-progress` (plus
 --quick) in a fresh process, with its output in a temporary folder; start-up
@@ -58,22 +58,30 @@ def time_run(target: str, options: list[str], quick: bool) -> dict[str, float | 
         own = (after.children_user - before.children_user) + (after.children_system - before.children_system)
         others = max(0.0, _busy_seconds() - busy - own)
     cores = os.cpu_count() or 1
-    return {"target": target, "quick": quick, "seconds": round(wall, 1), "status": proc.returncode,
-            "others_cpu_share": round(others / (wall * cores), 2)}
+    return {"target": target, "quick": quick, "seconds": round(wall, 1), "cpu_seconds": round(own, 1),
+            "status": proc.returncode, "others_cpu_share": round(others / (wall * cores), 2)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick-only", action="store_true", help="time only the --quick runs")
+    parser.add_argument("--only", nargs="+", metavar="TARGET", help="time only these experiments")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args()
+    known = [target for target, _ in EXPERIMENTS]
+    unknown = sorted(set(args.only or []) - set(known))
+    if unknown:
+        parser.error(f"--only: not an experiment: {', '.join(unknown)} (expected some of {', '.join(known)})")
     rows = []
     for target, options in EXPERIMENTS:
+        if args.only and target not in args.only:
+            continue
         for quick in (True,) if args.quick_only else (True, False):
             row = time_run(target, options, quick)
             rows.append(row)
-            print(f"{target:<22} {'--quick' if quick else 'default':<8} {row['seconds']:>8.1f} s  "
-                  f"exit {row['status']}  other processes' CPU share {row['others_cpu_share']:.2f}", flush=True)
+            print(f"{target:<24} {'--quick' if quick else 'default':<8} {row['seconds']:>8.1f} s  "
+                  f"(CPU {row['cpu_seconds']:.1f} s)  exit {row['status']}  "
+                  f"other processes' CPU share {row['others_cpu_share']:.2f}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     return 0 if all(r["status"] == 0 for r in rows) else 1

@@ -21,6 +21,7 @@ EXPERIMENTS: dict[str, str] = {
     "hw7/style_modules": "dlkit.experiments.style_modules",
     "hw7/word2vec": "dlkit.experiments.word2vec",
     "project2/char_rnn": "dlkit.experiments.char_rnn",
+    "project2/contextual_classifier": "dlkit.experiments.contextual_classifier",
     "project2/stock_forecast": "dlkit.experiments.stock_forecast",
 }
 

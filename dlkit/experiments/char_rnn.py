@@ -46,7 +46,7 @@ from dlkit.experiments.common import (
 
 CURVES, SAMPLES, SUMMARY = "curves.png", "samples.txt", "summary.json"
 QUICK = {"chars": 200_000, "steps": 60, "hidden": 64}
-DEFAULT = {"chars": 1_000_000, "steps": 400, "hidden": 256}
+DEFAULT = {"chars": 1_000_000, "steps": 300, "hidden": 256}
 SEQ_LENGTH, BATCH, EMBED, EVALS = 100, 32, 64, 10
 RUNS = {  # name: (cell, learning rate, loss)
     "LSTM, lr 1e-3": ("lstm", 1e-3, "cross-entropy"),
