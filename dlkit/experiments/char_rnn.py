@@ -40,7 +40,7 @@ import torch.nn.functional as F
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    Exit, add_impl_option, add_run_options, command, load_impl,
+    Exit, add_impl_option, add_run_options, command, load_impl, optimizer_step,
     parse_args, positive_int, small_model_device, students_code,
 )
 
@@ -91,7 +91,7 @@ def evaluate(model: torch.nn.Module, data: tuple[torch.Tensor, torch.Tensor], de
     """Cross-entropy in bits per character and next-character accuracy on up to max_sequences sequences."""
     inputs, targets = (t[:max_sequences].to(device) for t in data)
     model.eval()
-    with torch.no_grad():
+    with torch.inference_mode():
         logits, _ = model(inputs)
     model.train()
     ce = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
@@ -112,12 +112,9 @@ def train_run(impl: Any, data: dict[str, Any], name: str, steps: int, hidden: in
     recent: list[float] = []
     for step in range(1, steps + 1):
         rows = torch.randint(len(inputs), (BATCH,), generator=gen)
-        logits, _ = model(inputs[rows].to(device))
-        loss = _loss(impl, kind, logits, targets[rows].to(device))
-        optimizer.zero_grad()
-        loss.backward()  # no gradient clipping, as in the handout's Keras run
-        optimizer.step()
-        recent.append(float(loss.detach()))
+        # No gradient clipping, as in the handout's Keras run.
+        recent.append(optimizer_step(optimizer, lambda: _loss(impl, kind, model(inputs[rows].to(device))[0],
+                                                              targets[rows].to(device))))
         if step % every == 0 or step == steps:
             val, train = evaluate(model, data["val"], device), evaluate(model, data["train"], device)
             curve["step"].append(step)

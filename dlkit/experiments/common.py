@@ -123,6 +123,18 @@ def small_model_device(name: str | None) -> str | torch.device:
     return device
 
 
+def optimizer_step(optimizer: torch.optim.Optimizer, loss: Callable[[], torch.Tensor]) -> float:
+    """One step of `optimizer` on what `loss()` computes, gradients zeroed
+    first; returns that loss as a float (before the step)."""
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        value = loss()
+        value.backward()
+        return value
+
+    return float(optimizer.step(closure).detach())
+
+
 def load_impl(module: str, impl: str) -> Any:
     """The implementation of `module` chosen by --impl; Exit 2 when it cannot be loaded."""
     from dlkit import impl as impl_loader

@@ -39,7 +39,7 @@ import torch
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    Exit, add_impl_option, add_run_options, command, load_impl,
+    Exit, add_impl_option, add_run_options, command, load_impl, optimizer_step,
     parse_args, positive_int, small_model_device, students_code,
 )
 
@@ -115,13 +115,10 @@ def train_head(impl: Any, data: dict[str, Any], n_classes: int, epochs: int, lst
         losses = []
         for i in torch.randperm(len(data["train"]), generator=gen).tolist():
             states, mask, y = data["train"][i]
-            loss = impl.class_weighted_loss(head(states.to(device), mask.to(device)), y.to(device), weights)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(float(loss.detach()))
+            losses.append(optimizer_step(optimizer, lambda: impl.class_weighted_loss(
+                head(states.to(device), mask.to(device)), y.to(device), weights)))
         head.eval()
-        with torch.no_grad():
+        with torch.inference_mode():
             pred = torch.cat([head(s.to(device), m.to(device)).argmax(-1).cpu() for s, m, _ in data["test"]])
         last = impl.evaluate(pred, torch.cat([y for _, _, y in data["test"]]), n_classes)
         history.append({"loss": sum(losses) / len(losses), "accuracy": float(last["accuracy"]),

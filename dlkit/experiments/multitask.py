@@ -36,7 +36,7 @@ import torch
 
 from dlkit.cliparse import Parser
 from dlkit.experiments.common import (
-    add_impl_option, add_run_options, command, load_impl,
+    add_impl_option, add_run_options, command, load_impl, optimizer_step,
     parse_args, positive_int, small_model_device, students_code,
 )
 from dlkit.labelled_text import IGNORE, TOPICS, labelled_sentences, words
@@ -90,7 +90,7 @@ def make_split(seed: int = 0) -> dict[str, Any]:
 def _scores(impl: Any, model: torch.nn.Module, split: tuple[torch.Tensor, ...], device: Any) -> dict[str, float]:
     tokens, sentiment, topic = split
     model.eval()
-    with torch.no_grad():
+    with torch.inference_mode():
         s_logits, t_logits = model(tokens.to(device))
     model.train()
     labelled = sentiment != IGNORE
@@ -120,11 +120,8 @@ def train_setting(impl: Any, data: dict[str, Any], setting: str, epochs: int, se
         losses = []
         for rows in torch.randperm(len(tokens), generator=gen).split(batch_size):
             targets = (sentiment[rows].to(device), topic[rows].to(device))
-            loss = impl.multitask_loss(model(tokens[rows].to(device)), targets, weights, task_weights)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(float(loss.detach()))
+            losses.append(optimizer_step(optimizer, lambda: impl.multitask_loss(
+                model(tokens[rows].to(device)), targets, weights, task_weights)))
         history.append({"loss": sum(losses) / len(losses), **_scores(impl, model, data["test"], device)})
     return history
 

@@ -104,7 +104,7 @@ def proxy_fitness(data: dict[str, tuple[torch.Tensor, torch.Tensor]], epochs: in
                     nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
                     opt.step()
             model.eval()
-            with torch.no_grad():
+            with torch.inference_mode():
                 score = float((model(x_eval).argmax(1) == y_eval).double().mean())
             cache[key] = score if score == score else 0.0  # a diverged run (NaN) scores 0
         return cache[key]

@@ -33,7 +33,7 @@ def model_outputs(impl: Any, sizes: tuple[int, int, int, int], seed: int, batche
     model = _build(impl, sizes, seed)
     if not isinstance(model, torch.nn.Module):
         return {"module": type(model).__name__}
-    model.eval()
+    model.train(False)
     with torch.no_grad():
         outs = [_data(model(tokens)) for tokens in batches]
     return {"module": None, "outputs": outs,

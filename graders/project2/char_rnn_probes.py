@@ -222,7 +222,7 @@ def rnn_overfit(impl: Any, ids: torch.Tensor, cell: str, embed: int, hidden: int
                 v.mul_(0.999).addcmul_(g, g, value=0.001)
                 p.sub_(lr * (m / (1 - 0.9**step)) / ((v / (1 - 0.999**step)).sqrt() + 1e-8))
         losses.append(loss.item())
-    model.eval()
+    model.train(False)
     written = []
     with torch.no_grad():
         logits, state = model(x[:, :1])

@@ -157,7 +157,7 @@ def model_evidence(impl: Any, kwargs: dict[str, Any], seed: int, batches: list[t
     evidence: dict[str, Any] = {"module": None, "n_params": sum(p.numel() for p in model.parameters())}
     if with_params:
         evidence["params"] = [p.detach().clone() for p in model.parameters()]
-    model.eval()
+    model.train(False)
     with torch.no_grad():
         evidence["outputs"] = [_data(model(b)) for b in batches]
         evidence["again"] = _data(model(batches[0])) if batches else None
@@ -208,14 +208,15 @@ def _sine_fit(impl: Any, cell: str, steps: int, seed: int, device: str) -> dict[
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     model.train()
-    losses = []
-    for _ in range(steps):
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad(set_to_none=True)
         loss = ((model(x[:180]) - y[:180]) ** 2).mean()
-        optimizer.zero_grad()
         loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    model.eval()
+        return loss
+
+    losses = [float(optimizer.step(closure).detach()) for _ in range(steps)]
+    model.train(False)
     with torch.no_grad():
         val = ((model(x[180:]) - y[180:]) ** 2).mean().item()
     return {"losses": losses, "val": val}
@@ -318,17 +319,14 @@ def traced_fit(impl: Any, script: list[tuple[bool, bool]] | None, epochs: int, p
     class ScriptedStopper:
         def __init__(self, patience: int = 3, *args: Any, **kwargs: Any) -> None:
             trace["patience"].append(patience)
-            self.patience = patience
-            self.best = math.inf
-            self.best_epoch: int | None = None
-            self.bad_epochs = 0
-            self.epoch = 0
+            self.patience, self.best, self.best_epoch = patience, math.inf, None
+            self.bad_epochs = self.epoch = 0
 
         def step(self, val_loss: Any) -> bool:
             k = self.epoch
             model.recording = False
             was_training = model.training
-            model.eval()
+            model.train(False)
             with torch.no_grad():
                 own = float(offset_mse(model(val[0]), val[1]))
             model.train(was_training)
@@ -346,10 +344,9 @@ def traced_fit(impl: Any, script: list[tuple[bool, bool]] | None, epochs: int, p
             batch_losses.clear()
             improved, stop = (True, False) if script is None else script[min(k, len(script) - 1)]
             if improved:
-                self.best, self.best_epoch, self.bad_epochs = float(val_loss), k, 0
-            else:
-                self.bad_epochs += 1
-            self.epoch += 1
+                self.best, self.best_epoch = float(val_loss), k
+            self.bad_epochs = 0 if improved else self.bad_epochs + 1  # as scripted, not as judged
+            self.epoch = k + 1
             return stop
 
     with substituted(impl, "fit_regressor", {"EarlyStopping": ScriptedStopper}):
