@@ -28,6 +28,8 @@ def test_one_factor_at_a_time() -> None:
         assert sum(config[k] != BASE[k] for k in BASE) == 1
     assert {c["cell"] for c in configs} == {"rnn", "gru", "lstm"}
     assert {c["recurrent_dropout"] for c in configs} == {0.0, 0.01, 0.05, 0.2}
+    grid = configurations(grid=True)
+    assert grid[0] == BASE and len(grid) == 3 * 2 * 3 * 4 == len({tuple(c.values()) for c in grid})
 
 
 def _sine_data(impl):

@@ -9,7 +9,7 @@ training part's min and max and makes windows of 30 days; the student's
 early stopping (patience 3).
 
 The handout's comparisons, one factor at a time around a base run (LSTM,
-MSE, Adam, no recurrent dropout): the cell (SimpleRNN, GRU, LSTM), the loss
+MSE, Adam, no recurrent dropout; ``--grid`` runs all 72 combinations): the cell (SimpleRNN, GRU, LSTM), the loss
 (MSE, the student's ``mape_loss``), the optimiser (Adam, Adagrad, RMSprop)
 and Keras-style recurrent dropout (0, 0.01, 0.05, 0.2; added around the
 student's recurrent layer by :mod:`dlkit.recurrent_dropout`). The table
@@ -72,8 +72,15 @@ def load_series(args: argparse.Namespace) -> tuple[list[str], torch.Tensor, list
     return dates, prices.float(), names
 
 
-def configurations() -> list[dict[str, Any]]:
-    """The base run first, then each variation of one factor."""
+def configurations(grid: bool = False) -> list[dict[str, Any]]:
+    """The base run first, then each variation of one factor; with `grid`,
+    every combination of the factors' values instead (72 runs)."""
+    if grid:
+        import itertools
+
+        values = {factor: [BASE[factor]] + [v for f, v in VARIATIONS if f == factor] for factor in BASE}
+        combos = [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
+        return [dict(BASE)] + [c for c in combos if c != BASE]
     return [dict(BASE)] + [{**BASE, factor: value} for factor, value in VARIATIONS]
 
 
@@ -186,6 +193,9 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"recurrent units (default: {DEFAULT['hidden']}; the handout's is 512)")
     p.add_argument("--epochs", type=positive_int, default=None,
                    help=f"the most epochs of each run; early stopping ends most sooner (default: {DEFAULT['epochs']})")
+    p.add_argument("--grid", action="store_true",
+                   help="every combination of cell, loss, optimiser and recurrent dropout (72 runs) instead of "
+                        "one factor at a time (9 runs)")
     p.add_argument("--data", choices=("aapl-goog", "goog"), default="aapl-goog",
                    help="aapl-goog: two stocks from bokeh-sampledata (default); goog: matplotlib's one-stock sample")
     p.add_argument("--csv", default=None, help="your own CSV instead, with a Date column and price columns")
@@ -215,7 +225,7 @@ def _main(argv: list[str] | None) -> int:
     runs = []
     with students_code(args.impl):
         data = impl.prepare_data(prices, SEQ_LENGTH, 1, VAL_FRACTION, TEST_FRACTION)
-        for config in progress_bar(configurations(), not args.no_progress, desc="runs", unit="run"):
+        for config in progress_bar(configurations(args.grid), not args.no_progress, desc="runs", unit="run"):
             runs.append(train_one(impl, data, config, hidden, epochs, args.seed, device))
     table = markdown_table(runs, names)
     print(table, end="")
