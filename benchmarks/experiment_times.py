@@ -34,6 +34,7 @@ EXPERIMENTS = [
     ("hw7/style_modules", ["--no-progress"]),
     ("hw7/word2vec", ["--no-progress"]),
     ("project2/char_rnn", ["--no-progress"]),
+    ("project2/contextual_classifier", ["--no-progress"]),
     ("project2/stock_forecast", ["--no-progress"]),
 ]
 
