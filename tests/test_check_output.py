@@ -199,3 +199,14 @@ def _experiments() -> list[str]:
 @pytest.mark.parametrize("target", _experiments())
 def test_every_experiment_has_a_quick_run(target: str) -> None:
     assert "--quick" in _parsers()[f"dlkit run {target}"].format_help()
+
+
+def test_every_experiment_is_timed_by_the_benchmark() -> None:
+    import importlib.util
+
+    from dlkit.experiments import EXPERIMENTS
+
+    spec = importlib.util.spec_from_file_location("experiment_times", ROOT / "benchmarks" / "experiment_times.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert sorted(target for target, _ in module.EXPERIMENTS) == sorted(EXPERIMENTS)
