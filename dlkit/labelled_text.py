@@ -23,6 +23,7 @@ run no code.
 from __future__ import annotations
 
 import copyreg
+import functools
 import io
 import pickle
 import re
@@ -124,10 +125,16 @@ def labelled_sentences() -> list[tuple[str, int, int]]:
     """Every sentence of the four topics as (text, sentiment, topic).
 
     sentiment is 0 / 1 (:data:`SENTIMENTS`) for film sentences and
-    :data:`IGNORE` for the others; topic indexes :data:`TOPICS`.
+    :data:`IGNORE` for the others; topic indexes :data:`TOPICS`. The files
+    are read once per process (each seed of an experiment asks again).
     """
+    return list(_all_rows())
+
+
+@functools.lru_cache(maxsize=1)
+def _all_rows() -> tuple[tuple[str, int, int], ...]:
     rows = [(text, sentiment, TOPICS.index("film")) for text, sentiment in film_sentences()]
     rows += [(text, IGNORE, TOPICS.index("news")) for text in news_sentences()]
     for topic, sentences in newsgroup_sentences().items():
         rows += [(text, IGNORE, TOPICS.index(topic)) for text in sentences]
-    return rows
+    return tuple(rows)

@@ -46,7 +46,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EXCLUDED_PACKAGES = ("dlkit.judge",)
